@@ -1,0 +1,47 @@
+"""Shared test fixtures: the shared corpora (skipped cleanly when absent) and the CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ZHTEXT_SHARED", REPO.parent / "shared" / "corpora"))
+BUNDLED = REPO / "corpora"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """``../shared/corpora``; tests that need it are skipped where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/corpora is not available")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Path:
+    """The corpora shipped in this repository (``corpora/``)."""
+    return BUNDLED
+
+
+def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = None,
+            check: bool = False) -> subprocess.CompletedProcess:
+    """Run the installed ``zhtext`` console script (falls back to ``python -m zhtext``)."""
+    exe = Path(sys.executable).with_name("zhtext")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "zhtext"]
+    text = not isinstance(input, bytes)
+    result = subprocess.run(command + list(args), input=input, capture_output=True, text=text,
+                            cwd=cwd, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"zhtext {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def cli():
+    """The CLI runner: ``cli("discover", path, "--top", "5")`` -> CompletedProcess."""
+    return run_cli

@@ -1,0 +1,18 @@
+"""Exceptions zhtext raises for bad input.
+
+Every error a user can cause (a missing file, undecodable bytes, a corrupt
+model) is a :class:`ZhtextError` whose message is one complete line, so the
+command-line layer can print it as is, without a traceback.
+"""
+
+
+class ZhtextError(Exception):
+    """Base class: a user-facing error with a one-line message."""
+
+
+class InputError(ZhtextError, ValueError):
+    """An input file is missing, unreadable, binary or wrongly encoded."""
+
+
+class ModelError(ZhtextError):
+    """A saved model or statistics file is missing, corrupt or incompatible."""
