@@ -1,0 +1,626 @@
+"""Unsupervised word segmentation learned from raw text.
+
+Method: normalized variation of branching entropy (nVBE; Magistry & Sagot
+2012, after Harris 1955 and Jin & Tanaka-Ishii 2006), decoded by dynamic
+programming.
+
+1. Pre-tokenization (:mod:`zhtext.tokens`) fixes every token that is not
+   Chinese text: letter/digit runs, URLs, punctuation, whitespace. Only Han
+   runs are left to the model.
+2. In the Han runs of the training corpus every n-gram ``x`` of length
+   ``1..max_len`` is counted, with the entropy of the character after it,
+   ``h_r(x)`` (the start/end of a run counts as one symbol), and before it,
+   ``h_l(x)``. A word boundary is where uncertainty *rises*, so
+
+       VBE_r(x) = h_r(x) - h_r(x[:-1])        VBE_l(x) = h_l(x) - h_l(x[1:])
+
+   (for one character, against the entropy of the character distribution).
+   Longer strings have systematically lower entropies, so each is centred on
+   its length: ``nVBE(x) = VBE(x) - mean over the n-grams y with |y| = |x|``.
+   The *autonomy* of ``x`` is ``a(x) = nVBE_l(x) + nVBE_r(x)``.
+3. A Han run ``c_1..c_m`` is cut into the words ``w_1..w_k`` maximising
+   ``sum_i a(w_i) * |w_i|``: every character is credited with the autonomy of the
+   word that covers it. Candidate words are the n-grams seen at least
+   ``min_count`` times; any single character is always a candidate
+   (autonomy 0, the average, when never seen).
+
+Defaults, fixed a priori and never chosen by looking at a gold segmentation:
+``max_len = 6`` (words of 7+ characters are rare in any Chinese standard and
+their statistics are sparse), ``min_count = 2`` (an n-gram seen once has no
+branching information: both its entropies are 0).
+
+The decoder is one Numba pass: characters are hashed on the fly
+(a 64-bit polynomial hash of the code points) and looked up in an
+open-addressing table, so no Python object is touched per character.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from typing import Iterable, Iterator
+
+import numpy as np
+from numba import njit
+
+from . import tokens
+from .atomic import atomic_path
+from .corpus import ProgressFn, as_corpus
+from .encode import encode
+from .errors import InputError, ModelError
+
+FORMAT, VERSION = "zhtext-segmenter", 1
+MAX_LEN, MIN_COUNT = 6, 2
+EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
+_SEED = np.uint64(0x51ED270B27A1F00D)
+_MUL = np.uint64(0x100000001B3)
+_FIB = np.uint64(0x9E3779B97F4A7C15)
+_EMPTY = np.uint64(0)
+_BATCH_CHARS = 1 << 20
+
+
+# -- hashing and the lookup table ------------------------------------------
+@njit(cache=True)
+def _extend(h: np.uint64, point) -> np.uint64:
+    """Hash of a string extended by one code point (0 is reserved for an empty slot)."""
+    out = h * _MUL + np.uint64(point) + np.uint64(1)
+    return out if out != _EMPTY else np.uint64(1)
+
+
+@njit(cache=True)
+def _slot(keys: np.ndarray, h: np.uint64) -> int:
+    """The slot of ``h`` in an open-addressing table: its own, or the empty one ending its probe."""
+    mask = keys.shape[0] - 1
+    i = int((h * _FIB) >> np.uint64(64 - _log2(keys.shape[0]))) & mask
+    while keys[i] != h and keys[i] != _EMPTY:
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True)
+def _log2(size: int) -> int:
+    bits = 0
+    while (1 << bits) < size:
+        bits += 1
+    return max(bits, 1)
+
+
+@njit(cache=True)
+def _build_index(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An open-addressing table of ``hashes``: ``(keys, index)``, ``index[slot]`` = row in ``hashes``."""
+    size = 2
+    while size < 2 * hashes.shape[0]:
+        size *= 2
+    keys = np.zeros(size, dtype=np.uint64)
+    index = np.full(size, -1, dtype=np.int64)
+    for k in range(hashes.shape[0]):
+        i = _slot(keys, hashes[k])
+        keys[i] = hashes[k]
+        index[i] = k
+    return keys, index
+
+
+def string_hash(word: str) -> np.uint64:
+    """The table key of ``word`` (the hash the decoder computes)."""
+    h = _SEED
+    for point in tokens.code_points(word):
+        h = _extend(h, point)
+    return h
+
+
+# -- learning ----------------------------------------------------------------
+@njit(cache=True)
+def _window_hashes(seq: np.ndarray, previous: np.ndarray, n: int) -> np.ndarray:
+    """Hashes of the n-grams starting at each position (0 where one would cross a boundary)."""
+    out = np.zeros(seq.shape[0], dtype=np.uint64)
+    for i in range(seq.shape[0] - n + 1):
+        if previous[i] != _EMPTY and seq[i + n - 1] != 0:
+            out[i] = _extend(previous[i], seq[i + n - 1])
+    return out
+
+
+@njit(cache=True)
+def _entropy(symbols: np.ndarray) -> float:
+    """Entropy (nats) of the empirical distribution of ``symbols``: log N - sum c log c / N."""
+    s = np.sort(symbols)
+    n = s.shape[0]
+    acc, run = 0.0, 1
+    for i in range(1, n + 1):
+        if i < n and s[i] == s[i - 1]:
+            run += 1
+        else:
+            acc += run * math.log(run)
+            run = 1
+    return math.log(n) - acc / n
+
+
+@njit(cache=True)
+def _group_stats(order: np.ndarray, hashes: np.ndarray, seq: np.ndarray, n: int):
+    """Per distinct n-gram (``order`` sorts its positions by hash): hash, count, h_l, h_r, a position."""
+    m = order.shape[0]
+    keys = np.empty(m, dtype=np.uint64)
+    counts = np.empty(m, dtype=np.int64)
+    left = np.empty(m, dtype=np.float64)
+    right = np.empty(m, dtype=np.float64)
+    where = np.empty(m, dtype=np.int64)
+    groups, start = 0, 0
+    for i in range(1, m + 1):
+        if i < m and hashes[order[i]] == hashes[order[start]]:
+            continue
+        positions = order[start:i]
+        keys[groups] = hashes[positions[0]]
+        counts[groups] = i - start
+        left[groups] = _entropy(seq[positions - 1])
+        right[groups] = _entropy(seq[positions + n])
+        where[groups] = positions[0]
+        groups += 1
+        start = i
+    return keys[:groups], counts[:groups], left[:groups], right[:groups], where[:groups]
+
+
+class _Level:
+    """The distinct n-grams of one length, sorted by hash, with their statistics."""
+
+    def __init__(self, hashes: np.ndarray, seq: np.ndarray, n: int):
+        valid = np.flatnonzero(hashes)
+        order = valid[np.argsort(hashes[valid], kind="stable")]
+        self.keys, self.counts, self.left, self.right, self.where = _group_stats(order, hashes, seq, n)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.keys, keys)
+
+
+def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
+    """``(hashes, autonomies, lengths, counts)`` of the candidate words of a code-point sequence.
+
+    ``seq`` holds the Han runs of the corpus as code points separated by 0
+    (and starting and ending with 0). See the module docstring for the formula.
+    """
+    unigram = seq[seq != 0]
+    h0 = _entropy(unigram) if unigram.size else 0.0
+    previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
+    out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
+    parent = None
+    for n in range(1, max_len + 1):
+        hashes = _window_hashes(seq, previous, n)
+        level = _Level(hashes, seq, n)
+        if parent is None:
+            vbe_l, vbe_r = level.left - h0, level.right - h0
+        else:
+            prefix = parent.lookup(previous[level.where])       # x[:-1] starts where x does
+            suffix = parent.lookup(previous[level.where + 1])   # x[1:] one position later
+            vbe_r = level.right - parent.right[prefix]
+            vbe_l = level.left - parent.left[suffix]
+        keep = level.counts >= (1 if n == 1 else min_count)
+        if keep.any():
+            score = vbe_l[keep] - vbe_l[keep].mean() + vbe_r[keep] - vbe_r[keep].mean()
+            out_hashes.append(level.keys[keep])
+            out_scores.append(score)
+            out_lengths.append(np.full(int(keep.sum()), n, dtype=np.int8))
+            out_counts.append(level.counts[keep])
+        previous, parent = hashes, level
+    return (np.concatenate(out_hashes), np.concatenate(out_scores),
+            np.concatenate(out_lengths), np.concatenate(out_counts))
+
+
+@njit(cache=True)
+def _lattice(seq: np.ndarray, lo: int, m: int, keys: np.ndarray, index: np.ndarray,
+             weights: np.ndarray, max_len: int) -> np.ndarray:
+    """``edges[s, l-1]``: the candidate row of the word ``seq[lo+s : lo+s+l]``, or -1."""
+    edges = np.full((m, max_len), -1, dtype=np.int64)
+    for start in range(m):
+        h = _SEED
+        for length in range(1, min(max_len, m - start) + 1):
+            h = _extend(h, seq[lo + start + length - 1])
+            slot = _slot(keys, h)
+            if keys[slot] == _EMPTY:
+                break
+            if weights[index[slot]] > -np.inf:
+                edges[start, length - 1] = index[slot]
+    return edges
+
+
+@njit(cache=True)
+def _logaddexp(a: float, b: float) -> float:
+    if a == -np.inf:
+        return b
+    if b == -np.inf:
+        return a
+    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
+
+
+@njit(cache=True)
+def _expected_counts(seq: np.ndarray, keys: np.ndarray, index: np.ndarray, weights: np.ndarray,
+                     max_len: int, counts: np.ndarray) -> float:
+    """E-step of EM over every Han run of ``seq``; returns the total log-likelihood.
+
+    A segmentation ``w_1..w_k`` of a run has weight ``prod_i exp(weights[w_i])``;
+    forward-backward adds to ``counts[w]`` the expected number of times ``w``
+    is a word, ``sum over edges of exp(alpha[s] + weights[w] + beta[s+|w|] - log Z)``.
+    """
+    total = 0.0
+    n, i = seq.shape[0], 0
+    while i < n:
+        if seq[i] == 0:
+            i += 1
+            continue
+        j = i
+        while j < n and seq[j] != 0:
+            j += 1
+        m = j - i
+        edges = _lattice(seq, i, m, keys, index, weights, max_len)
+        alpha = np.full(m + 1, -np.inf)
+        beta = np.full(m + 1, -np.inf)
+        alpha[0], beta[m] = 0.0, 0.0
+        for s in range(m):
+            for length in range(1, min(max_len, m - s) + 1):
+                k = edges[s, length - 1]
+                if k >= 0:
+                    alpha[s + length] = _logaddexp(alpha[s + length], alpha[s] + weights[k])
+        for s in range(m - 1, -1, -1):
+            for length in range(1, min(max_len, m - s) + 1):
+                k = edges[s, length - 1]
+                if k >= 0:
+                    beta[s] = _logaddexp(beta[s], weights[k] + beta[s + length])
+        log_z = alpha[m]
+        for s in range(m):
+            for length in range(1, min(max_len, m - s) + 1):
+                k = edges[s, length - 1]
+                if k >= 0:
+                    counts[k] += math.exp(alpha[s] + weights[k] + beta[s + length] - log_z)
+        total += log_z
+        i = j
+    return total
+
+
+def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, lengths: np.ndarray,
+                   counts: np.ndarray, max_len: int = MAX_LEN, tolerance: float = EM_TOLERANCE,
+                   progress: ProgressFn | None = None) -> np.ndarray:
+    """Word scores ``log p(w) + a(w) |w|`` of the joint model (NaN: not a word).
+
+    Candidates are the single characters and the n-grams of positive
+    autonomy. The unigram probabilities ``p`` start proportional to the n-gram
+    counts and are re-estimated by EM, each E-step weighting a segmentation by
+    ``prod p(w) exp(a(w) |w|)`` (the language model and the boundary evidence
+    together), until the log-likelihood improves by less than ``tolerance``
+    (relative): a label-free stopping rule.
+    """
+    keep = (lengths == 1) | (autonomy > 0)
+    bonus = autonomy * lengths
+    logp = np.where(keep, np.log(np.maximum(counts, 1)), -np.inf)
+    logp -= np.log(counts[keep].sum())
+    keys, index = _build_index(hashes)
+    last = -np.inf
+    for step in range(EM_MAX_ITERATIONS):
+        expected = np.zeros(hashes.shape[0])
+        loglik = _expected_counts(seq, keys, index, logp + bonus, max_len, expected)
+        with np.errstate(divide="ignore"):
+            logp = np.where(expected > 0, np.log(expected), -np.inf) - np.log(expected.sum())
+        if progress is not None:
+            progress(step + 1, EM_MAX_ITERATIONS)
+        if abs(loglik - last) <= tolerance * abs(loglik):
+            break
+        last = loglik
+    return np.where(np.isfinite(logp), logp + bonus, np.nan)
+
+
+# -- decoding ----------------------------------------------------------------
+@njit(cache=True)
+def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: np.ndarray,
+               vals: np.ndarray, max_len: int, out: np.ndarray, count: int) -> int:
+    """Append to ``out`` the word starts of the best segmentation of ``points[lo:hi]``.
+
+    Forward dynamic programming: ``best[j]`` is the highest total score of a
+    segmentation of the first ``j`` characters; a candidate word's score is
+    read from the table (``NaN`` marks a string that is only a prefix of
+    candidates). Unseen characters are single words of score 0. No word
+    starts at a combining mark or joiner, nor right after a joiner.
+    """
+    m = hi - lo
+    best = np.full(m + 1, -np.inf)
+    back = np.zeros(m + 1, dtype=np.int32)
+    best[0] = 0.0
+    for i in range(m):
+        h = _SEED
+        for length in range(1, min(max_len, m - i) + 1):
+            h = _extend(h, points[lo + i + length - 1])
+            slot = _slot(keys, h)
+            if keys[slot] == _EMPTY:
+                if length == 1 and best[i] > best[i + 1]:
+                    best[i + 1], back[i + 1] = best[i], 1
+                break
+            value = vals[slot]
+            if value == value and best[i] + value > best[i + length]:
+                best[i + length], back[i + length] = best[i] + value, length
+    j, first = m, count
+    while j > 0:
+        j -= back[j]
+        at = lo + j
+        if j == 0 or not (classes[at] == tokens.MARK or classes[at] == tokens.JOINER
+                          or classes[at - 1] == tokens.JOINER):
+            out[count] = at
+            count += 1
+    out[first:count] = out[first:count][::-1].copy()
+    return count
+
+
+@njit(cache=True)
+def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
+             vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Word starts (plus the end) and a whitespace flag per token of one text."""
+    starts, kinds = tokens.token_starts(classes, spans)
+    out = np.empty(points.shape[0] + 1, dtype=np.int64)
+    space = np.zeros(points.shape[0], dtype=np.bool_)
+    count = 0
+    for k in range(kinds.shape[0]):
+        if kinds[k] == tokens.MODEL:
+            count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len, out, count)
+        else:
+            space[count] = kinds[k] == tokens.WHITESPACE
+            out[count] = starts[k]
+            count += 1
+    out[count] = points.shape[0]
+    return out[: count + 1], space[:count]
+
+
+@njit(cache=True)
+def _render(points: np.ndarray, starts: np.ndarray, space: np.ndarray, sep: np.ndarray) -> np.ndarray:
+    """The words joined by ``sep``, whitespace dropped except line feeds (one per input line feed)."""
+    out = np.empty(points.shape[0] * (1 + sep.shape[0]) + 1, dtype=np.uint32)
+    size, open_line = 0, False
+    for k in range(space.shape[0]):
+        a, b = starts[k], starts[k + 1]
+        if space[k]:
+            for i in range(a, b):
+                if points[i] == 10:
+                    out[size] = 10
+                    size += 1
+                    open_line = False
+            continue
+        if open_line:
+            out[size: size + sep.shape[0]] = sep
+            size += sep.shape[0]
+        out[size: size + b - a] = points[a:b]
+        size += b - a
+        open_line = True
+    return out[:size]
+
+
+# -- the model ------------------------------------------------------------------
+class Segmenter:
+    """A fitted segmenter: candidate words with their scores ``a(w) * |w|``.
+
+    Build one with :meth:`fit` (from raw text) or :meth:`load`; then
+    :meth:`cut` a string, :meth:`cut_lines` an iterable of lines, or
+    :meth:`segment_corpus` whole files.
+    """
+
+    def __init__(self, hashes: np.ndarray, scores: np.ndarray, max_len: int = MAX_LEN,
+                 info: dict | None = None):
+        self.hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+        self.scores = np.ascontiguousarray(scores, dtype=np.float32)
+        self.max_len = int(max_len)
+        self.info = dict(info or {})
+        self._keys, index = _build_index(self.hashes)
+        self._vals = np.where(index >= 0, self.scores[index], np.float32(0)).astype(np.float32)
+
+    def __len__(self) -> int:
+        """Number of candidate words (single characters included)."""
+        return int(np.count_nonzero(~np.isnan(self.scores)))
+
+    # -- learning
+    @classmethod
+    def fit(cls, corpus, *, method: str = "joint", max_len: int = MAX_LEN, min_count: int = MIN_COUNT,
+            progress: ProgressFn | None = None, **corpus_options) -> Segmenter:
+        """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
+
+        ``progress(done, total)`` follows the reading (bytes of the files).
+        """
+        if max_len < 1 or min_count < 1:
+            raise InputError("max_len and min_count must be at least 1")
+        table = tokens.class_table()
+        encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
+                         progress=progress, **corpus_options)
+        alphabet = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)
+        seq = alphabet[encoded.codes]
+        hashes, autonomy, lengths, counts = autonomy_table(seq, max_len, min_count)
+        if method == "nvbe":
+            scores = autonomy * lengths
+        elif method == "joint":
+            scores = unigram_scores(seq, hashes, autonomy, lengths, counts, max_len)
+        else:
+            raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
+        info = {"method": method, "min_count": min_count, "chars": encoded.total, "lines": encoded.lines,
+                "words": int(np.count_nonzero((lengths > 1) & ~np.isnan(scores))),
+                "floor": float(np.nanmin(scores[lengths == 1])) if len(scores) else 0.0}
+        return cls(hashes, scores, max_len, info)
+
+    def add_words(self, words, autonomy: float = 1.0) -> int:
+        """Use a lexicon as a prior: each of its words becomes a candidate.
+
+        ``words``: a :class:`zhtext.lexicon.Lexicon`, a path to a zhtext TSV
+        lexicon or a jieba user dictionary, or an iterable of words. A word's
+        autonomy becomes at least ``autonomy`` (1 nat above the average by
+        default: a clearly word-like string). Words longer than ``max_len`` and
+        words with non-Han characters are skipped. Returns the number added.
+        """
+        known = dict(zip(self.hashes.tolist(), self.scores.tolist()))
+        added = 0
+        for word in _lexicon_words(words):
+            if not 1 <= len(word) <= self.max_len or any(
+                    tokens.class_table()[p] != tokens.HAN for p in tokens.code_points(word)):
+                continue
+            for end in range(1, len(word)):  # prefixes keep the decoder's early stop valid
+                known.setdefault(int(string_hash(word[:end])), math.nan)
+            key = int(string_hash(word))
+            old = known.get(key, math.nan)
+            known[key] = max(autonomy * len(word), old if old == old else -math.inf)
+            added += 1
+        self.__init__(np.fromiter(known.keys(), np.uint64, len(known)),
+                      np.fromiter(known.values(), np.float32, len(known)), self.max_len,
+                      {**self.info, "prior_words": self.info.get("prior_words", 0) + added})
+        return added
+
+    # -- segmenting
+    def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
+        points = tokens.code_points(text)
+        return _segment(points, tokens.class_table()[points], tokens.protected_spans(text),
+                        self._keys, self._vals, self.max_len)
+
+    def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
+        """The words of ``text``. Whitespace separates words and is dropped, unless
+        ``keep_whitespace``: then whitespace runs are tokens too and
+        ``"".join(cut(text, True)) == text`` always."""
+        starts, space = self.spans(text)
+        bounds = starts.tolist()
+        if keep_whitespace:
+            return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+        return [text[a:b] for a, b, s in zip(bounds, bounds[1:], space.tolist()) if not s]
+
+    def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False) -> Iterator[list[str]]:
+        """:meth:`cut` each line (a generator)."""
+        for line in lines:
+            yield self.cut(line, keep_whitespace)
+
+    def render(self, text: str, sep: str = " ") -> str:
+        """``text`` segmented as text: words joined by ``sep``, one output line per line."""
+        points = tokens.code_points(text)
+        starts, space = _segment(points, tokens.class_table()[points], tokens.protected_spans(text),
+                                 self._keys, self._vals, self.max_len)
+        return tokens.from_code_points(_render(points, starts, space, tokens.code_points(sep)))
+
+    def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,
+                       progress: ProgressFn | None = None, **corpus_options) -> Iterator[str]:
+        """Segment a corpus of any size; yields output text in input order.
+
+        The lines of the output are the input's lines (empty ones included),
+        each with its words joined by ``sep``. Memory is bounded: text is read
+        in batches of about a million characters, and with ``jobs > 1`` at most
+        two batches per process are in flight.
+        """
+        batches = _batches(as_corpus(corpus, **corpus_options), progress)
+        if jobs <= 1:
+            chunks = (self.render(batch, sep) for batch in batches)
+        else:
+            chunks = _parallel(self, batches, sep, jobs)
+        return _stitch(chunks, sep)
+
+    # -- files
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically."""
+        from .atomic import atomic_open
+        header = {"format": FORMAT, "version": VERSION, "max_len": self.max_len, "info": self.info}
+        with atomic_open(path, "wb", encoding=None, newline=None) as handle:
+            np.savez_compressed(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
+                                hashes=self.hashes, scores=self.scores)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Segmenter:
+        """Read a model written by :meth:`save`; :class:`ModelError` if missing or corrupt."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(bytes(data["header"]).decode())
+                hashes, scores = data["hashes"], data["scores"]
+        except FileNotFoundError:
+            raise ModelError(f"{path}: no such model file") from None
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+            raise ModelError(f"{path}: not a zhtext segmenter model ({type(err).__name__})") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ModelError(f"{path}: not a zhtext segmenter model")
+        if header.get("version") != VERSION:
+            raise ModelError(f"{path}: segmenter model version {header.get('version')} is not "
+                             f"supported (this zhtext reads version {VERSION})")
+        if hashes.dtype != np.uint64 or scores.dtype != np.float32 or hashes.shape != scores.shape:
+            raise ModelError(f"{path}: corrupt segmenter model (bad arrays)")
+        return cls(hashes, scores, int(header.get("max_len", MAX_LEN)), header.get("info"))
+
+
+def _lexicon_words(words) -> Iterator[str]:
+    """Words of a Lexicon, a lexicon file (zhtext TSV or jieba dictionary) or an iterable."""
+    if isinstance(words, (str, os.PathLike)):
+        from .lexicon import Lexicon
+        words = Lexicon.load(words)
+    for word in getattr(words, "words", words):
+        yield word.strip()
+
+
+def _batches(corpus, progress: ProgressFn | None) -> Iterator[str]:
+    """Lines joined into texts of about ``_BATCH_CHARS`` characters, each line ending in ``\\n``.
+
+    A long line comes as several pieces; a batch may end inside one.
+    """
+    batch, size = [], 0
+    for piece in corpus.pieces(progress):
+        batch.append(piece.text + "\n" if piece.ends_line else piece.text)
+        size += len(piece.text)
+        if size >= _BATCH_CHARS:
+            yield "".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+def _stitch(chunks: Iterable[str], sep: str) -> Iterator[str]:
+    """Join rendered batches: ``sep`` between a batch ending mid-line and one continuing it."""
+    open_line = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if open_line and chunk[0] != "\n":
+            yield sep
+        yield chunk
+        open_line = chunk[-1] != "\n"
+
+
+_WORKER: Segmenter | None = None
+
+
+def _start_worker(hashes: np.ndarray, scores: np.ndarray, max_len: int) -> None:
+    global _WORKER
+    _WORKER = Segmenter(hashes, scores, max_len)
+
+
+def _render_in_worker(batch: str, sep: str) -> str:
+    return _WORKER.render(batch, sep)
+
+
+def _parallel(model: Segmenter, batches: Iterator[str], sep: str, jobs: int) -> Iterator[str]:
+    """Render batches in ``jobs`` processes, in order, with at most ``2 * jobs`` in flight."""
+    import collections
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(
+            jobs, _start_worker, (model.hashes, model.scores, model.max_len)) as pool:
+        pending: collections.deque = collections.deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_render_in_worker, (batch, sep)))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def fit(corpus, **options) -> Segmenter:
+    """Learn a :class:`Segmenter` from raw text (see :meth:`Segmenter.fit`)."""
+    return Segmenter.fit(corpus, **options)
+
+
+def load(path: str | os.PathLike) -> Segmenter:
+    """Read a saved :class:`Segmenter`."""
+    return Segmenter.load(path)
+
+
+def segment(corpus, model: Segmenter | str | os.PathLike | None = None, **fit_options) -> Iterator[list[str]]:
+    """One-liner: the words of every line of ``corpus``, learning from it first if no ``model``.
+
+    ``for words in segment("novel.txt"): ...``. The corpus is read twice when
+    learning, so it must be files or a list, not a generator or stdin.
+    """
+    if model is None:
+        model = Segmenter.fit(corpus, **fit_options)
+    elif not isinstance(model, Segmenter):
+        model = Segmenter.load(model)
+    return model.cut_lines(as_corpus(corpus))

@@ -1,0 +1,165 @@
+"""Pre-tokenization: the fixed rules for everything that is not Chinese text.
+
+Before any statistics, every character gets a *class* and the rules below cut
+the text into tokens; only runs of :data:`HAN` characters are left for the
+statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
+
+* **Han runs** (CJK ideographs of every block, compatibility ideographs,
+  ``〇``/``○`` used as the numeral zero, ``々``, kana, bopomofo): decided by the model.
+* **Letters and digits**: a run of letters of alphabetic scripts (Latin,
+  Greek, Cyrillic, Hangul, ... ASCII or full width) and decimal digits (ASCII
+  or full width) is one token: ``iPhone15``, ``ＣＰＵ``, ``１９９８``. A decimal point
+  between two digits (``3.14``, ``３．１４``) and a percent sign after a digit
+  (``12%``, ``１２％``) stay inside the token.
+* **URLs and e-mail addresses** (``https://...``, ``www.example.com/...``,
+  ``name@example.com``) are one token each, found by :data:`URL_OR_EMAIL`.
+* **Whitespace** (``str.isspace``) separates tokens; a whitespace run is a
+  token of its own that :func:`zhtext.segment.Segmenter.cut` drops unless asked.
+* **Combining marks**, variation selectors, emoji modifiers and the zero-width
+  joiner stick to the character before them (a joiner also to the one after),
+  so ``é`` written as ``e`` + U+0301 or a family emoji is never split.
+* **Everything else** (punctuation, symbols, emoji, controls) is one token per
+  character.
+
+The class of a code point is read from one ``uint8`` table of all 0x110000
+code points (:func:`class_table`), built once from :mod:`unicodedata`; the cut
+itself runs in Numba (:func:`token_starts`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import numpy as np
+from numba import njit
+
+HAN, LETTER, DIGIT, SPACE, PUNCT, MARK, JOINER, DOT, PERCENT = range(9)
+"""Character classes, as stored in :func:`class_table`."""
+
+MODEL, FIXED, WHITESPACE = 0, 1, 2
+"""Kinds of token: a Han run for the model to split, a token fixed by the rules, whitespace."""
+
+_HAN_NAMES = ("CJK ", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC")
+_HAN_EXTRA = "〇○々〻ー"
+_JOINERS = "\u200d"
+_DOTS, _PERCENTS = ".．", "%％"
+_MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
+_URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+URL_OR_EMAIL = re.compile(
+    rf"(?:(?:https?|ftp)://|www\.){_URL_CHARS}+"
+    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+"""URLs (with a scheme or starting ``www.``) and e-mail addresses, ASCII only."""
+_URL_TRAILING = ".,;:!?)]'"
+
+
+def char_class(char: str) -> int:
+    """The class of one character (see the module docstring)."""
+    point = ord(char)
+    category = unicodedata.category(char)
+    if char.isspace():
+        return SPACE
+    if char in _DOTS:
+        return DOT
+    if char in _PERCENTS:
+        return PERCENT
+    if char in _JOINERS:
+        return JOINER
+    if category[0] == "M" or any(lo <= point <= hi for lo, hi in _MARK_RANGES):
+        return MARK
+    if char in _HAN_EXTRA or (category[0] == "L" and unicodedata.name(char, "").startswith(_HAN_NAMES)):
+        return HAN
+    if category == "Nd":
+        return DIGIT
+    if category[0] == "L":
+        return LETTER
+    return PUNCT
+
+
+@functools.lru_cache(maxsize=1)
+def class_table() -> np.ndarray:
+    """``uint8`` class of every code point 0..0x10FFFF.
+
+    The two CJK supplementary planes (U+20000..U+3FFFF) are Han wherever a
+    character is assigned; planes 4..16 hold no letters and are classified by
+    rule (marks, or one token per character).
+    """
+    table = np.full(0x110000, PUNCT, dtype=np.uint8)
+    for point in range(0x20000):
+        table[point] = char_class(chr(point))
+    for point in range(0x20000, 0x40000):
+        if unicodedata.category(chr(point)) == "Lo":
+            table[point] = HAN
+    for lo, hi in _MARK_RANGES:
+        table[lo: hi + 1] = MARK
+    return table
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as ``uint32`` (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def from_code_points(points: np.ndarray) -> str:
+    """Inverse of :func:`code_points`."""
+    return np.ascontiguousarray(points, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def protected_spans(text: str) -> np.ndarray:
+    """``(start, end)`` rows of the URLs and e-mail addresses in ``text`` (trailing punctuation excluded)."""
+    if "@" not in text and "//" not in text and "www." not in text:
+        return np.zeros((0, 2), dtype=np.int64)
+    spans = []
+    for match in URL_OR_EMAIL.finditer(text):
+        start, end = match.span()
+        while end - start > 1 and text[end - 1] in _URL_TRAILING:
+            end -= 1
+        spans.append((start, end))
+    return np.array(spans, dtype=np.int64).reshape(-1, 2)
+
+
+@njit(cache=True)
+def token_starts(classes: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a text by the rules: ``(starts, kinds)`` of its tokens.
+
+    ``classes`` holds the class of every character, ``spans`` the protected
+    URL/e-mail spans. ``starts[k]`` is the offset of token ``k`` (a final entry
+    holds the text length) and ``kinds[k]`` is ``MODEL`` (a Han run, to be split
+    further), ``FIXED`` or ``WHITESPACE``.
+    """
+    n = classes.shape[0]
+    glued = np.zeros(n + 1, dtype=np.bool_)  # glued[i]: no cut before character i
+    for k in range(spans.shape[0]):
+        glued[spans[k, 0] + 1: spans[k, 1]] = True
+    starts = np.empty(n + 1, dtype=np.int64)
+    kinds = np.empty(n + 1, dtype=np.int8)
+    count = 0
+    for i in range(n):
+        if glued[i] or (i > 0 and _joins(classes, i)):
+            continue
+        starts[count] = i
+        kinds[count] = MODEL if classes[i] == HAN else (WHITESPACE if classes[i] == SPACE else FIXED)
+        count += 1
+    starts[count] = n
+    return starts[: count + 1], kinds[:count]
+
+
+@njit(cache=True)
+def _joins(classes: np.ndarray, i: int) -> bool:
+    """True if character ``i`` continues the token of character ``i - 1``."""
+    here, before = classes[i], classes[i - 1]
+    if here == SPACE or before == SPACE:
+        return here == before
+    if here == MARK or here == JOINER or before == JOINER:
+        return True
+    if here == HAN:
+        return before == HAN
+    if (here == LETTER or here == DIGIT) and (before == LETTER or before == DIGIT):
+        return True
+    if here == DOT:
+        return before == DIGIT and i + 1 < classes.shape[0] and classes[i + 1] == DIGIT
+    if here == DIGIT and before == DOT:
+        return i >= 2 and classes[i - 2] == DIGIT
+    return here == PERCENT and before == DIGIT
+
