@@ -206,14 +206,14 @@ def build_vocabulary(corpus, max_vocab: int = 8000, min_count: int = 2,
         counts += np.bincount(codes, minlength=_UNICODE)
         joined = classes.joins(codes)
         inner += np.bincount(codes[1:][joined[1:] & joined[:-1]], minlength=_UNICODE)
-    ranked = []
-    for code in np.flatnonzero(counts).tolist():
-        char = chr(code)
-        if _is_token(char):
-            ranked += [(-int(n), token) for n, token in ((counts[code] - inner[code], char),
-                                                         (inner[code], "##" + char)) if n >= min_count]
+    codes = [code for code in np.flatnonzero(counts).tolist() if _is_token(chr(code))]
+    if not codes:
+        raise InputError("the corpus has no text")
+    ranked = [(-int(n), token) for code in codes
+              for n, token in ((counts[code] - inner[code], chr(code)), (inner[code], "##" + chr(code)))
+              if n >= min_count]
     if not ranked:
-        raise InputError("the corpus has no text to learn a vocabulary from")
+        raise InputError(f"no character of the corpus occurs at least {min_count} times")
     return list(SPECIAL_TOKENS) + [token for _, token in sorted(ranked)[:max_vocab]]
 
 
