@@ -1,0 +1,78 @@
+"""``zhtext fit``: learn a segmenter model from raw text and save it."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from zhtext.segment import MAX_LEN, MIN_COUNT, Segmenter
+
+from .common import add_input_options, add_quiet_option, open_corpus, say
+from .progress import ProgressBar
+
+ORDER = 31
+
+DESCRIPTION = f"""\
+Learn an unsupervised word segmenter from raw (unsegmented) text and save it,
+to segment other text later with 'zhtext segment --model'.
+
+The model counts the character n-grams of the Han runs of CORPUS, scores each
+by how much the uncertainty about the next and previous character rises at
+its edges (branching entropy), and re-estimates a word-unigram language model
+on the corpus by EM. No labelled data is used. See docs/segmentation.md.
+
+The model file is a compressed .npz (arrays and a JSON header, no pickle).
+
+examples:
+  zhtext fit news.txt -o news.seg.npz
+  zhtext fit corpus/*.txt.xz --lexicon userdict.txt -o model.npz
+  zhtext segment new.txt --model news.seg.npz -o new.seg.txt
+
+defaults (chosen a priori, not tuned on any gold segmentation):
+  --max-len {MAX_LEN}   --min-count {MIN_COUNT}   --method joint"""
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the learned model, shared with ``zhtext segment``."""
+    parser.add_argument("--lexicon", metavar="FILE",
+                        help="a zhtext lexicon (TSV) or jieba user dictionary used as a prior: "
+                             "its words become candidate words")
+    parser.add_argument("--max-len", type=int, default=MAX_LEN,
+                        help=f"longest word in characters (default: {MAX_LEN})")
+    parser.add_argument("--min-count", type=int, default=MIN_COUNT,
+                        help=f"fewest occurrences of a candidate word (default: {MIN_COUNT})")
+    parser.add_argument("--scorer", choices=("joint", "nvbe"), default="joint",
+                        help="joint: EM word-unigram model with branching-entropy evidence "
+                             "(default); nvbe: branching entropy only (faster to learn)")
+
+
+def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
+    """Fit on ``paths`` with the model options of ``args``, with a progress bar."""
+    start = time.monotonic()
+    with ProgressBar("learning", enabled=None if not args.quiet else False) as bar:
+        model = Segmenter.fit(open_corpus(args, paths), method=args.scorer, max_len=args.max_len,
+                              min_count=args.min_count, progress=bar)
+    if args.lexicon:
+        added = model.add_words(args.lexicon)
+        say(args, f"prior lexicon {args.lexicon}: {added:,} words")
+    say(args, f"learned {model.info['words']:,} words from {model.info['chars']:,} characters "
+              f"in {time.monotonic() - start:.1f} s")
+    return model
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("fit", help="learn a segmenter model from raw text",
+                                   description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_options(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="where to save the model (.npz)")
+    add_model_options(parser)
+    add_quiet_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    learn(args, args.corpus).save(args.output)
+    say(args, f"model saved to {args.output}")
+    return 0

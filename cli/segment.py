@@ -1,0 +1,114 @@
+"""``zhtext segment``: split raw Chinese text into words, one output line per input line."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+
+from zhtext.atomic import atomic_open
+from zhtext.errors import InputError
+from zhtext.segment import Segmenter
+
+from .common import add_input_options, add_quiet_option, open_corpus, say
+from .fit import add_model_options, learn
+from .progress import ProgressBar
+
+ORDER = 30
+
+DESCRIPTION = """\
+Segment Chinese text into words, without any labelled data.
+
+Without --model, a segmenter is first learned from INPUT itself (plus the
+--corpus files: more raw text of the same kind helps), then INPUT is
+segmented. Each input line gives one output line (empty lines too), words
+separated by one space (--sep). Letters and digits (12.5%, iPhone15), URLs and
+e-mail addresses stay one word; each punctuation mark is a word; whitespace
+separates words and is not copied. No character is dropped, added or changed.
+
+examples:
+  zhtext segment novel.txt -o novel.seg.txt
+  zhtext segment test.txt --corpus news1.txt news2.txt.xz -o test.seg.txt
+  zhtext fit news.txt -o news.npz && zhtext segment big.txt.xz --model news.npz --jobs 4 -o big.seg
+  zhtext segment test.txt --save model.npz -o test.seg.txt   (learn, save, segment)
+  zhtext segment test.txt --method bert --model bert-dir/ -o test.seg.txt
+  echo 我们在2001年买了iPhone。 | zhtext segment - --model news.npz"""
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("segment", help="split raw text into words (unsupervised)",
+                                   description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_options(parser, name="input",
+                      help="text files to segment (.gz/.bz2/.xz read transparently); '-' is stdin")
+    parser.add_argument("-o", "--output", default="-", metavar="OUT",
+                        help="output file (default: stdout); written atomically")
+    parser.add_argument("--corpus", nargs="+", default=[], metavar="RAW",
+                        help="more raw text to learn from (not segmented)")
+    parser.add_argument("--model", metavar="FILE",
+                        help="a model saved by 'zhtext fit' or --save (stats), or a BERT model "
+                             "folder (--method bert); nothing is learned")
+    parser.add_argument("--save", metavar="FILE", help="also save the learned model")
+    parser.add_argument("--sep", default=" ", help="word separator (default: one space)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="processes segmenting in parallel, output in input order (default: 1)")
+    parser.add_argument("--method", choices=("stats", "bert"), default="stats",
+                        help="stats: the statistical segmenter (default); bert: cuts from a masked "
+                             "language model's impact matrix (needs torch, see zhtext pretrain)")
+    parser.add_argument("--device", default="auto", help="--method bert: cpu, cuda, ... (default: auto)")
+    add_model_options(parser)
+    add_quiet_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise InputError("--jobs must be at least 1")
+    if "\n" in args.sep or not args.sep:
+        raise InputError("--sep must be a non-empty string without a line feed")
+    if args.method == "bert":
+        return _run_bert(args)
+    model = _model(args)
+    corpus = open_corpus(args, args.input)
+    with atomic_open(args.output) as out, ProgressBar("segmenting", enabled=False if args.quiet else None) as bar:
+        for chunk in model.segment_corpus(corpus, sep=args.sep, jobs=args.jobs, progress=bar):
+            out.write(chunk)
+    return 0
+
+
+def _model(args: argparse.Namespace) -> Segmenter:
+    """The saved model, or one learned from INPUT plus --corpus."""
+    if args.model:
+        if args.save:
+            raise InputError("--save needs a model learned here, not --model")
+        model = Segmenter.load(args.model)
+        if args.lexicon:
+            model.add_words(args.lexicon)
+        return model
+    if "-" in args.input:
+        raise InputError("standard input can be read only once: learn a model first "
+                         "('zhtext fit RAW -o model.npz') and pass --model")
+    model = learn(args, list(args.input) + list(args.corpus))
+    if args.save:
+        model.save(args.save)
+        say(args, f"model saved to {args.save}")
+    return model
+
+
+def _run_bert(args: argparse.Namespace) -> int:
+    """Segment with :class:`zhtext.probe.BertSegmenter` (torch imported only here)."""
+    if args.corpus or args.save or args.lexicon:
+        raise InputError("--method bert learns nothing here: --corpus, --save and --lexicon do not apply")
+    from zhtext.probe import BertSegmenter
+
+    model = BertSegmenter(model=args.model, device=args.device)
+    ends: collections.deque[bool] = collections.deque()  # does each piece end its line?
+
+    def texts():
+        for piece in open_corpus(args, args.input).pieces():
+            ends.append(piece.ends_line)
+            yield piece.text
+
+    with atomic_open(args.output) as out:
+        for words in model.cut_lines(texts()):
+            out.write(args.sep.join(words) + ("\n" if ends.popleft() else args.sep if words else ""))
+    return 0
