@@ -11,7 +11,7 @@ import pytest
 from zhtext.errors import InputError, ModelError
 from zhtext.pretrain import (CHECKPOINT, DEFAULT_MODEL_NAME, MODEL_ENV, REPORT, SPECIAL_TOKENS,
                              PretrainConfig, build_vocabulary, default_model_path, make_tokenizer,
-                             mask_tokens, pack, pretrain)
+                             mask_tokens, masked_accuracy, pack, pretrain)
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -86,6 +86,14 @@ def test_saved_model_loads_with_auto_classes(tiny_model):
     saved = json.loads((folder / REPORT).read_text(encoding="utf-8"))
     assert saved["steps"] == report["steps"] == TINY["max_steps"]
     assert 0 <= saved["heldout"]["masked_accuracy"] <= 1 and saved["heldout"]["masked_characters"] > 0
+
+
+def test_masked_accuracy_of_a_saved_model(tmp_path, tiny_model, text_file):
+    scores = masked_accuracy(tiny_model[0], text_file, max_sequences=10)
+    assert scores["sequences"] == 10 and 0 <= scores["masked_accuracy"] <= 1
+    assert scores["masked_characters"] > 0
+    with pytest.raises(ModelError, match="cannot load"):
+        masked_accuracy(tmp_path, ["文本"])
 
 
 def test_resume_continues_exactly(tmp_path, text_file, tiny_model):

@@ -444,6 +444,35 @@ def _evaluate(torch, model, rows: np.ndarray, config: PretrainConfig, device,
             "masked_characters": scored, "sequences": len(rows), "targets": targets}
 
 
+def masked_accuracy(model_dir: str | os.PathLike, corpus, *, batch_size: int = 32,
+                    max_sequences: int | None = None, seed: int = 0, device: str = "cpu",
+                    progress: ProgressFn | None = None) -> dict:
+    """Masked-character accuracy of a saved model on other text, scored as in training.
+
+    The text is packed into rows of the model's maximum length, a seeded 15 %
+    of its characters become ``[MASK]``, and the model's first guess is
+    compared with the original. ``max_sequences`` keeps evenly spaced rows.
+    Returns ``masked_accuracy``, ``loss``, ``masked_characters`` and ``sequences``.
+    """
+    torch, transformers = _import_torch()
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+        model = transformers.AutoModelForMaskedLM.from_pretrained(model_dir)
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{model_dir}: cannot load the model: {str(err).splitlines()[0]}") from None
+    if not hasattr(model, "bert"):
+        raise ModelError(f"{model_dir}: not a BERT masked language model")
+    config = PretrainConfig(seq_len=model.config.max_position_embeddings, batch_size=batch_size,
+                            seed=seed, device=device)
+    rows = pack(encode_corpus(corpus, tokenizer, progress), config.seq_len)
+    if max_sequences is not None and len(rows) > max_sequences:
+        rows = rows[np.linspace(0, len(rows) - 1, max_sequences).astype(int)]
+    device = _pick_device(torch, device)
+    scores = _evaluate(torch, model.to(device), rows, config, device, progress)
+    del scores["targets"]
+    return scores
+
+
 def _unigram_accuracy(train: np.ndarray, targets: np.ndarray) -> float:
     """Accuracy of always guessing the most frequent training character: the baseline."""
     counts = np.bincount(train.ravel())
