@@ -1,0 +1,198 @@
+"""Perturbed Masking probe on a tiny random BERT the tests build: batched = naive, alignment, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from zhtext.errors import InputError, ModelError  # noqa: E402
+from zhtext.probe import BertSegmenter, Probe, align, expand, otsu_threshold  # noqa: E402
+
+CHARS = "我爱北京天安门中国人民大学生的了是在有和不这个一上们来到时"
+
+
+def save_tiny_model(folder, vocabulary, **tokenizer_options):
+    """A 2-layer randomly initialised BertForMaskedLM and its tokenizer, saved in HF format."""
+    tokenizer = transformers.BertTokenizer(vocab={w: i for i, w in enumerate(vocabulary)},
+                                           model_max_length=64, **tokenizer_options)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=len(vocabulary), hidden_size=32, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=64,
+                                     max_position_embeddings=64)
+    transformers.BertForMaskedLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: tiny models gain nothing from more, and a shared CPU makes them spin."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "，", "。", "！"]
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory):
+    return save_tiny_model(tmp_path_factory.mktemp("tiny-bert"), SPECIALS + list(CHARS))
+
+
+@pytest.fixture(scope="session")
+def merging(tmp_path_factory):
+    """WordPiece that merges characters: 北京 is one piece, abc is ab + ##c."""
+    vocabulary = SPECIALS + list(CHARS) + ["北京", "##大", "##学", "##京", "ab", "##c"]
+    return save_tiny_model(tmp_path_factory.mktemp("merging-bert"), vocabulary,
+                           tokenize_chinese_chars=False)
+
+
+@pytest.fixture(scope="session")
+def probe(tiny):
+    return Probe(tiny, device="cpu", batch_tokens=300)
+
+
+SENTENCES = ["我爱北京天安门", "是不是", "我", "他们来了，我们也到了。", "中国人民大学"]
+
+
+def test_batched_matrix_equals_naive(probe):
+    matrices = probe.matrices(SENTENCES)
+    for sentence, matrix in list(zip(SENTENCES, matrices))[:3]:
+        naive = probe.matrix_naive(sentence)
+        assert matrix.shape == naive.shape == (len(sentence), len(sentence))
+        np.testing.assert_allclose(matrix, naive, rtol=1e-5, atol=1e-6)
+    assert matrices[0][0, 1] > 0 and matrices[0][1, 0] > 0
+    assert matrices[0][0, 1] != matrices[0][1, 0]
+
+
+def test_bands_and_layers_equal_the_matrix(probe):
+    matrices = probe.matrices(SENTENCES, layers=[0, 1, 2])
+    bands = probe.bands(SENTENCES, layers=[1, -1])
+    for matrix, band in zip(matrices, bands):
+        expected = (np.diagonal(matrix, 1, -2, -1) + np.diagonal(matrix, -1, -2, -1)) / 2
+        np.testing.assert_allclose(band, expected[[1, 2]], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(matrix[0], 0.0, atol=1e-6)   # embeddings ignore other positions
+
+
+def test_cosine_distance(tiny):
+    cosine = Probe(tiny, device="cpu", distance="cosine")
+    matrix = cosine.matrices(["我爱北京"])[0]
+    np.testing.assert_allclose(matrix, cosine.matrix_naive("我爱北京"), rtol=1e-5, atol=1e-6)
+    assert np.all((matrix >= 0) & (matrix <= 2))
+
+
+def test_sequence_counts(tiny):
+    probe = Probe(tiny, device="cpu")
+    n = 9
+    probe.matrices(["我" * n])
+    assert probe.sequences == n + n * (n - 1) // 2
+    probe.sequences = 0
+    probe.bands(["我" * n])
+    assert probe.sequences == 2 * n - 1
+
+
+def test_long_sentence_windows(tiny):
+    probe = Probe(tiny, device="cpu", window=8)
+    sentence = CHARS[:20]
+    band = probe.bands([sentence])[0]
+    assert band.shape == (19,) and np.all(band > 0)
+    matrix = probe.matrices([sentence])[0]
+    assert matrix[0, 19] == 0 and matrix[0, 1] > 0        # too far apart to share a window
+    # a pair is computed inside one window: the same as probing that window's text alone
+    near = Probe(tiny, device="cpu").matrices([sentence[:8]])[0]
+    np.testing.assert_allclose(matrix[0, 1], near[0, 1], rtol=1e-5)
+
+
+def test_pretokenized_words(probe):
+    words = ["我", "爱", "北京", "天安门"]
+    matrix = probe.matrices([words])[0]
+    assert matrix.shape == (4, 4)
+    np.testing.assert_allclose(matrix, probe.matrix_naive(words), rtol=1e-5, atol=1e-6)
+
+
+def test_alignment_with_merging_wordpiece(merging):
+    tokenizer = transformers.AutoTokenizer.from_pretrained(merging)
+    chars = align(tokenizer, "北京大学 abc")
+    assert chars.units == ["北", "京", "大", "学", "a", "b", "c"]
+    assert chars.group_of.tolist() == [0, 0, 1, 2, 3, 3, 4]  # pieces 北京 ##大 ##学 ab ##c
+    words = align(tokenizer, ["北京", "大学", "，", "abc"])
+    assert words.group_of.tolist() == [0, 1, 2, 3]
+    assert (words.piece_stop - words.piece_start).tolist() == [1, 2, 1, 2]  # 大学, abc: 2 pieces each
+
+
+def test_merged_groups_expand_to_units(merging):
+    probe = Probe(merging, device="cpu")
+    matrix = probe.matrices(["北京大学 abc"])[0]
+    assert matrix.shape == (7, 7)
+    np.testing.assert_allclose(matrix, probe.matrix_naive("北京大学 abc"), rtol=1e-5, atol=1e-6)
+    assert matrix[0, 1] == matrix.max()               # inseparable: as bound as anything
+    band = probe.bands(["北京大学 abc"])[0]
+    assert np.isinf(band[[0, 4]]).all() and np.isfinite(band[[1, 2, 3, 5]]).all()
+
+
+def test_expand():
+    groups = np.array([[0, 2.0], [3.0, 0]])
+    units = expand(groups, np.array([0, 0, 1]))
+    assert units.tolist() == [[0, 3, 2], [3, 0, 2], [3, 3, 0]]
+
+
+def test_cpu_when_cuda_is_absent(tiny, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    probe = Probe(tiny, device="auto")
+    assert probe.device.type == "cpu"
+    assert next(probe.encoder.parameters()).dtype == torch.float32
+    with pytest.raises(InputError, match="no CUDA"):
+        Probe(tiny, device="cuda")
+
+
+def test_missing_model_is_one_line_error(tmp_path):
+    with pytest.raises(ModelError, match="zhtext pretrain") as info:
+        Probe(str(tmp_path / "no-model"))
+    assert "\n" not in str(info.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="zhtext pretrain"):
+        Probe(str(tmp_path / "empty"))
+
+
+def test_bad_layer_and_distance(tiny):
+    with pytest.raises(InputError, match="layer 5"):
+        Probe(tiny, device="cpu", layer=5)
+    with pytest.raises(InputError, match="distance"):
+        Probe(tiny, device="cpu", distance="manhattan")
+
+
+def test_otsu_separates_two_modes():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.normal(0, 0.3, 500), rng.normal(5, 0.3, 300)])
+    assert 1 < otsu_threshold(values) < 4
+
+
+@pytest.mark.parametrize("text", ["我爱北京天安门，中国人民大学生。我是 学生abc123！", "", "  \t",
+                                  "的", "https://example.com 我们来了！！"])
+def test_segmenter_keeps_text_and_cuts_punctuation(probe, text):
+    segmenter = BertSegmenter(probe=probe)
+    words = segmenter.cut(text)
+    assert "".join(segmenter.cut(text, keep_whitespace=True)) == text
+    assert "".join(words) == "".join(text.split())
+    for mark in "，。！":
+        assert all(mark not in w or w == mark for w in words)
+
+
+def test_segmenter_threshold_extremes(probe):
+    never = BertSegmenter(probe=probe, threshold=0.0)
+    always = BertSegmenter(probe=probe, threshold=np.inf)
+    assert never.cut("我爱北京。我们") == ["我爱北京", "。", "我们"]
+    assert always.cut("我爱北京。") == ["我", "爱", "北", "京", "。"]
+    lines = ["我爱北京", "", "中国人民"]
+    assert list(always.cut_lines(lines)) == [always.cut(line) for line in lines]
+
+
+def test_segmenter_threshold_is_chosen_without_labels(probe):
+    segmenter = BertSegmenter(probe=probe)
+    segmenter.cut("我爱北京天安门中国人民大学")
+    assert segmenter.threshold is not None and segmenter.threshold > 0
