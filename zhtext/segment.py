@@ -59,6 +59,7 @@ _MUL = np.uint64(0x100000001B3)
 _FIB = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
+_ALONE = -1e4
 
 
 # -- hashing and the lookup table ------------------------------------------
@@ -315,21 +316,23 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
     Forward dynamic programming: ``best[j]`` is the highest total score of a
     segmentation of the first ``j`` characters; a candidate word's score is
     read from the table (``NaN`` marks a string that is only a prefix of
-    candidates). Unseen characters are single words of score 0. No word
-    starts at a combining mark or joiner, nor right after a joiner.
+    candidates). A character that no candidate covers is a word of its own,
+    at the score ``_ALONE`` (a penalty, so that any segmentation covering it
+    by candidates wins). No word starts at a combining mark or joiner, nor
+    right after a joiner.
     """
     m = hi - lo
     best = np.full(m + 1, -np.inf)
-    back = np.zeros(m + 1, dtype=np.int32)
+    back = np.ones(m + 1, dtype=np.int32)
     best[0] = 0.0
     for i in range(m):
+        if best[i] + _ALONE > best[i + 1]:
+            best[i + 1] = best[i] + _ALONE
         h = _SEED
         for length in range(1, min(max_len, m - i) + 1):
             h = _extend(h, points[lo + i + length - 1])
             slot = _slot(keys, h)
             if keys[slot] == _EMPTY:
-                if length == 1 and best[i] > best[i + 1]:
-                    best[i + 1], back[i + 1] = best[i], 1
                 break
             value = vals[slot]
             if value == value and best[i] + value > best[i + length]:
