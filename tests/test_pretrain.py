@@ -69,6 +69,8 @@ def test_pack_and_masking():
     chosen = labels != -100
     assert chosen.any() and (inputs[chosen] == SPECIAL_TOKENS.index("[MASK]")).all()
     assert (labels[chosen] == ids[chosen]).all() and not chosen[:, 0].any() and not chosen[3, 2:].any()
+    _, labels = mask_tokens(ids[3:], torch.Generator().manual_seed(0), mask_prob=1e-9)
+    assert labels.tolist() == [[-100, 14, -100, -100]]  # never a batch with nothing to score
 
 
 def test_saved_model_loads_with_auto_classes(tiny_model):

@@ -289,10 +289,15 @@ def mask_tokens(ids, generator, mask_prob: float = 0.15, vocab_size: int | None 
     a chosen token becomes ``[MASK]`` (80 %), a random character (10 %) or
     stays (10 %), without it always ``[MASK]`` (for evaluation). ``labels``
     holds the original token at chosen positions and ``IGNORE`` elsewhere.
+    A batch in which chance chose nothing gets the first character of each
+    row chosen, so that its loss is defined.
     """
     import torch
 
-    chosen = (torch.rand(ids.shape, generator=generator) < mask_prob) & (ids >= len(SPECIAL_TOKENS))
+    real = ids >= len(SPECIAL_TOKENS)
+    chosen = (torch.rand(ids.shape, generator=generator) < mask_prob) & real
+    if not chosen.any():
+        chosen = real & (real.cumsum(-1) == 1)
     labels = torch.where(chosen, ids, IGNORE)
     inputs = ids.clone()
     if vocab_size is None:
@@ -339,8 +344,8 @@ class _Trainer:
             max_position_embeddings=config.seq_len, pad_token_id=PAD,
             hidden_dropout_prob=config.dropout, attention_probs_dropout_prob=config.dropout)
         self.model = transformers.BertForMaskedLM(bert).to(self.device)
-        decay = [p for n, p in self.model.named_parameters() if p.ndim > 1]
-        rest = [p for n, p in self.model.named_parameters() if p.ndim <= 1]
+        decay = [p for p in self.model.parameters() if p.ndim > 1]  # not biases, LayerNorms
+        rest = [p for p in self.model.parameters() if p.ndim <= 1]
         self.optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
                                             {"params": rest, "weight_decay": 0.0}],
                                            lr=config.learning_rate)
@@ -410,7 +415,7 @@ class _Trainer:
 
 def _pick_device(torch, name: str):
     if name == "cuda" and not torch.cuda.is_available():
-        raise ModelError("--device cuda was asked for but torch sees no CUDA device")
+        raise ModelError("device 'cuda' was asked for but torch sees no CUDA device")
     return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
 
 
