@@ -63,7 +63,7 @@ _MIN_MOVE_GAIN = 1e-14        # bits a single move must gain
 # Input: networkx graphs, scipy sparse matrices, edge arrays -> integer links
 # ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Links:
     """A graph as integer links: node ``i`` is ``nodes[i]``.
 
