@@ -196,3 +196,61 @@ def test_segmenter_threshold_is_chosen_without_labels(probe):
     segmenter = BertSegmenter(probe=probe)
     segmenter.cut("我爱北京天安门中国人民大学")
     assert segmenter.threshold is not None and segmenter.threshold > 0
+
+
+# -- the command line -----------------------------------------------------------
+CONLLU = """\
+# sent_id = 1
+# text = 我爱北京。
+1\t我\t_\tPRON\t_\t_\t2\tnsubj\t_\t_
+2\t爱\t_\tVERB\t_\t_\t0\troot\t_\t_
+3\t北京\t_\tPROPN\t_\t_\t2\tobj\t_\t_
+4\t。\t_\tPUNCT\t_\t_\t2\tpunct\t_\t_
+
+"""
+
+
+def test_cli_parses_conllu_over_gold_words(cli, tiny, tmp_path):
+    from zhtext.conllu import read_conllu, score_dependencies
+    gold = tmp_path / "gold.conllu"
+    gold.write_text(CONLLU, encoding="utf-8")
+    pred = tmp_path / "pred.conllu"
+    result = cli("parse", str(gold), "--model", tiny, "--device", "cpu", "--threads", "1",
+                 "--decoder", "cle", "-o", str(pred), "-q")
+    assert result.returncode == 0, result.stderr
+    (sentence,) = read_conllu(pred)
+    assert sentence.forms == ["我", "爱", "北京", "。"] and sentence.heads.count(0) == 1
+    assert "# sent_id = 1" in sentence.comments
+    assert score_dependencies(gold, pred).tokens == 4
+
+
+def test_cli_constituency_and_pictures(cli, tiny, tmp_path):
+    text = tmp_path / "in.txt"
+    text.write_text("我爱 北京\n\n中国 人民\n", encoding="utf-8")
+    tree, heat = tmp_path / "tree.svg", tmp_path / "heat.png"
+    result = cli("parse", str(text), "--model", tiny, "--pretokenized", "--tree", "constituency",
+                 "--threads", "1", "--sentence", "2", "--draw", str(tree), "--heatmap", str(heat))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["(我爱 北京)", "(中国 人民)"]
+    assert "人民" in tree.read_text(encoding="utf-8")
+    assert heat.read_bytes().startswith(b"\x89PNG")
+
+
+def test_cli_errors_are_one_line(cli, tiny, tmp_path):
+    text = tmp_path / "in.txt"
+    text.write_text("我爱北京\n", encoding="utf-8")
+    missing = cli("parse", str(text), "--model", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and "zhtext pretrain" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    wrong = cli("parse", str(text), "--model", tiny, "--tree", "constituency", "--format", "conllu")
+    assert wrong.returncode == 2 and "brackets" in wrong.stderr
+
+
+def test_heatmap_svg_keeps_text(tmp_path):
+    pytest.importorskip("matplotlib")
+    from zhtext.plots import draw_heatmap
+    path = tmp_path / "heat.svg"
+    draw_heatmap(np.arange(9.0).reshape(3, 3), ["我", "爱", "北京"], path)
+    assert "北京" in path.read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="svg or .png"):
+        draw_heatmap(np.zeros((1, 1)), ["我"], tmp_path / "heat.pdf")

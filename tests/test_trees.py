@@ -119,3 +119,22 @@ def test_brackets():
     assert brackets(((0, 1), 2), ["我", "爱", "北京"]) == "((我 爱) 北京)"
     assert brackets(0, ["好"]) == "(好)"
     assert brackets((0, 1), ["(", "a)"]) == "(-LRB- a-RRB-)"
+
+
+def test_tree_pictures(tmp_path):
+    pytest.importorskip("matplotlib")
+    from zhtext.plots import draw_constituency, draw_dependency
+    tokens = ["我", "爱", "北京", "。"]
+    draw_dependency(tokens, [2, 0, 2, 2], tmp_path / "dep.svg")
+    draw_constituency(((0, 1), (2, 3)), tokens, tmp_path / "con.png")
+    assert "北京" in (tmp_path / "dep.svg").read_text(encoding="utf-8")
+    assert (tmp_path / "con.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_dependency_tree_by_name():
+    from zhtext.errors import InputError
+    from zhtext.trees import dependency_tree
+    impact = np.array([[0, 5, 0.0], [5, 0, 1.0], [0, 4, 0.0]])
+    assert dependency_tree(impact, "eisner") == dependency_tree(impact, "cle") == [2, 0, 2]
+    with pytest.raises(InputError):
+        dependency_tree(impact, "greedy")

@@ -36,6 +36,8 @@ from typing import Sequence, Union
 import numpy as np
 from numba import njit
 
+from .errors import InputError
+
 Tree = Union[int, tuple]
 """A binary constituency tree over token indices: a leaf ``i`` or a pair ``(left, right)``."""
 
@@ -208,6 +210,17 @@ def _find_cycle(heads: np.ndarray) -> list[int] | None:
             return path[path.index(node):]
         state[path] = 2
     return None
+
+
+DECODERS = {"eisner": eisner, "cle": chu_liu_edmonds}
+"""Dependency decoders by name: projective (Eisner) or any tree (Chu-Liu/Edmonds)."""
+
+
+def dependency_tree(impact: np.ndarray, decoder: str = "eisner") -> list[int]:
+    """CoNLL-U heads of the best tree over the arc scores of an impact matrix (:func:`arc_scores`)."""
+    if decoder not in DECODERS:
+        raise InputError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
+    return DECODERS[decoder](arc_scores(impact))
 
 
 # -- constituency ---------------------------------------------------------------

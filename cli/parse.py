@@ -1,0 +1,164 @@
+"""``zhtext parse``: syntax trees from a masked language model (Perturbed Masking)."""
+
+from __future__ import annotations
+
+import argparse
+
+from zhtext.atomic import atomic_open
+from zhtext.conllu import Sentence, format_conllu, is_conllu, read_conllu
+from zhtext.errors import InputError
+from zhtext.probe import DEFAULT_BATCH_TOKENS, DEFAULT_WINDOW, DISTANCES
+from zhtext.trees import DECODERS, brackets, dependency_tree, top_down
+
+from .common import add_input_options, add_quiet_option, open_corpus, say, warn
+from .progress import ProgressBar
+
+ORDER = 45
+CHUNK = 32   # sentences per call of the probe: batches stay full, the progress bar moves
+
+DESCRIPTION = """\
+Parse sentences into trees with no treebank: a masked language model is probed
+by Perturbed Masking (Wu et al., ACL 2020). F(i, j) measures how much masking
+token j as well changes the model's representation of the masked token i; a
+dependency tree is the maximum spanning tree over F (each token depends on the
+token that moves it most, the root is the token the others depend on most),
+a constituency tree splits each span where F across the halves is lowest.
+
+Input: one sentence per line, parsed over characters, or over words with
+--pretokenized (words separated by spaces). A CoNLL-U file is recognised and
+parsed over its gold words, keeping its comments, so its output can be scored
+with 'zhtext eval GOLD.conllu OUT.conllu'.
+
+Output: CoNLL-U (dependency, ID FORM HEAD filled) or one bracketed tree per
+line (constituency). --draw and --heatmap picture one sentence (--sentence)
+as SVG or PNG.
+
+Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
+batches of --batch-tokens tokens; a GPU is used when present (--device auto).
+
+examples:
+  zhtext parse dev.conllu --model zh-small -o pred.conllu && zhtext eval dev.conllu pred.conllu
+  echo 我们 在 北京 上学 。 | zhtext parse - --pretokenized --model zh-small
+  zhtext parse sents.txt --model zh-small --tree constituency -o sents.trees
+  zhtext parse sents.txt --model zh-small --sentence 3 --draw tree.svg --heatmap impact.png
+  zhtext parse dev.conllu --model zh-small --layer 2 --decoder cle --distance cosine"""
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("parse", help="dependency/constituency trees from a masked LM",
+                                   description=DESCRIPTION,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_options(parser, nargs=None, name="input",
+                      help="sentences, one per line, or a CoNLL-U file; '-' is stdin")
+    parser.add_argument("--model", metavar="DIR",
+                        help="a Hugging Face masked-LM folder or hub name (default: $ZHTEXT_MODEL "
+                             "or the shipped model; 'zhtext pretrain' makes one)")
+    parser.add_argument("-o", "--output", default="-", metavar="OUT",
+                        help="output file (default: stdout); written atomically")
+    parser.add_argument("--tree", choices=("dependency", "constituency"), default="dependency")
+    parser.add_argument("--format", choices=("conllu", "brackets"),
+                        help="conllu (dependency, default) or brackets (constituency, default)")
+    parser.add_argument("--decoder", choices=tuple(DECODERS), default="eisner",
+                        help="dependency: eisner (projective, default) or cle (Chu-Liu/Edmonds)")
+    parser.add_argument("--pretokenized", action="store_true",
+                        help="text input is segmented: words separated by whitespace")
+    probe = parser.add_argument_group("probe")
+    probe.add_argument("--layer", type=int, default=-1,
+                       help="hidden layer probed: 1..L, 0 the embeddings, -1 the last (default)")
+    probe.add_argument("--distance", choices=DISTANCES, default="euclidean")
+    probe.add_argument("--device", default="auto", help="auto (CUDA if present, fp16), cpu, cuda")
+    probe.add_argument("--batch-tokens", type=int, default=DEFAULT_BATCH_TOKENS, metavar="N",
+                       help=f"tokens per forward batch, padding included (default: {DEFAULT_BATCH_TOKENS})")
+    probe.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
+                       help=f"longest piece window per pass; longer sentences are windowed "
+                            f"(default: {DEFAULT_WINDOW})")
+    probe.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
+    pictures = parser.add_argument_group("pictures")
+    pictures.add_argument("--draw", metavar="FILE", help="the tree of one sentence (.svg or .png)")
+    pictures.add_argument("--heatmap", metavar="FILE", help="its impact matrix (.svg or .png)")
+    pictures.add_argument("--sentence", type=int, default=1, metavar="K",
+                          help="which sentence to picture, from 1 (default: 1)")
+    add_quiet_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format or ("conllu" if args.tree == "dependency" else "brackets")
+    if (args.tree, fmt) == ("constituency", "conllu"):
+        raise InputError("CoNLL-U holds dependency trees: use --format brackets with --tree constituency")
+    if (args.tree, fmt) == ("dependency", "brackets"):
+        raise InputError("brackets hold constituency trees: use --tree constituency, or --format conllu")
+    if args.sentence < 1:
+        raise InputError("--sentence counts from 1")
+    for picture in (args.draw, args.heatmap):
+        if picture:
+            from zhtext.plots import picture_format
+            picture_format(picture)
+    sentences, inputs = _read(args)
+    from zhtext.probe import Probe, import_torch
+    if args.threads:
+        import_torch()[0].set_num_threads(args.threads)
+    probe = Probe(args.model, device=args.device, layer=args.layer, distance=args.distance,
+                  batch_tokens=args.batch_tokens, window=args.window)
+    say(args, f"zhtext parse: {len(sentences):,} sentences, layer {probe.layer} of "
+              f"{probe.num_layers}, on {probe.device}")
+    with ProgressBar("parse", unit="sent", enabled=False if args.quiet else None) as bar, \
+            atomic_open(args.output) as out:
+        for start in range(0, len(sentences), CHUNK):
+            chunk = sentences[start: start + CHUNK]
+            matrices = probe.matrices(inputs[start: start + CHUNK])
+            for k, (sentence, matrix) in enumerate(zip(chunk, matrices), start + 1):
+                tree = _write(args, fmt, out, sentence, matrix)
+                if k == args.sentence:
+                    _pictures(args, sentence.forms, tree, matrix)
+            bar(min(start + CHUNK, len(sentences)), len(sentences))
+    if args.sentence > len(sentences) and (args.draw or args.heatmap):
+        warn(args, f"no sentence {args.sentence} (the input has {len(sentences)}): nothing drawn")
+    return 0
+
+
+def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:
+    """Sentences to parse and what the probe reads of each.
+
+    A CoNLL-U file gives its gold words; a text line gives its words
+    (--pretokenized) or the line itself, whose units are its characters.
+    """
+    if args.input != "-" and is_conllu(args.input):
+        sentences = [Sentence(s.forms, [], s.upos, s.comments)
+                     for s in read_conllu(args.input, encoding=args.encoding, errors=args.errors)]
+        return sentences, [s.forms for s in sentences]
+    sentences, inputs = [], []
+    for line in open_corpus(args, [args.input]):
+        forms = line.split() if args.pretokenized else [c for c in line if not c.isspace()]
+        if forms:
+            sentences.append(Sentence(forms, [], [], [f"# text = {''.join(forms)}"]))
+            inputs.append(forms if args.pretokenized else line)
+    if not sentences:
+        raise InputError(f"{args.input}: no sentence to parse")
+    return sentences, inputs
+
+
+def _write(args, fmt: str, out, sentence: Sentence, matrix):
+    """Decode one sentence's tree from its impact matrix and write it; returns the tree."""
+    if args.tree == "dependency":
+        heads = dependency_tree(matrix, args.decoder)
+        out.write(format_conllu(Sentence(sentence.forms, heads, sentence.upos, sentence.comments)))
+        return heads
+    tree = top_down(matrix)
+    out.write(brackets(tree, sentence.forms) + "\n")
+    return tree
+
+
+def _pictures(args, forms: list[str], tree, matrix) -> None:
+    from zhtext import plots
+    pngs = [p for p in (args.draw, args.heatmap) if p and plots.picture_format(p) == "png"]
+    if pngs and plots.cjk_font() is None:
+        warn(args, "no CJK font found for PNG: Chinese shows as boxes (use .svg, or install "
+                   "Noto Sans CJK)")
+    if args.draw:
+        if args.tree == "dependency":
+            plots.draw_dependency(forms, tree, args.draw)
+        else:
+            plots.draw_constituency(tree, forms, args.draw)
+    if args.heatmap:
+        plots.draw_heatmap(matrix, forms, args.heatmap)
