@@ -125,7 +125,8 @@ def score(gold: Iterable[str], predicted: Iterable[str], words: Iterable[str] | 
             return scores
         number += 1
         aligned = score_line(scores, (g or "").split(), (p or "").split(), known)
-        if not aligned or ((g is None or p is None) and (g or p).strip()):
+        present = g if p is None else p
+        if not aligned or ((g is None or p is None) and present.strip()):
             scores.mismatched.append(number)
 
 

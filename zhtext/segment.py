@@ -103,12 +103,17 @@ def _build_index(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, index
 
 
-def string_hash(word: str) -> np.uint64:
-    """The table key of ``word`` (the hash the decoder computes)."""
+@njit(cache=True)
+def _hash_points(points: np.ndarray) -> np.uint64:
     h = _SEED
-    for point in tokens.code_points(word):
+    for point in points:
         h = _extend(h, point)
     return h
+
+
+def string_hash(word: str) -> int:
+    """The table key of ``word`` (the hash the decoder computes)."""
+    return int(_hash_points(tokens.code_points(word)))
 
 
 # -- learning ----------------------------------------------------------------
@@ -437,18 +442,20 @@ class Segmenter:
             raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
         info = {"method": method, "min_count": min_count, "chars": encoded.total, "lines": encoded.lines,
                 "words": int(np.count_nonzero((lengths > 1) & ~np.isnan(scores))),
-                "floor": float(np.nanmin(scores[lengths == 1])) if len(scores) else 0.0}
+                "prior_scores": _prior_scores(scores, lengths, max_len)}
         return cls(hashes, scores, max_len, info)
 
-    def add_words(self, words, autonomy: float = 1.0) -> int:
+    def add_words(self, words) -> int:
         """Use a lexicon as a prior: each of its words becomes a candidate.
 
         ``words``: a :class:`zhtext.lexicon.Lexicon`, a path to a zhtext TSV
         lexicon or a jieba user dictionary, or an iterable of words. A word's
-        autonomy becomes at least ``autonomy`` (1 nat above the average by
-        default: a clearly word-like string). Words longer than ``max_len`` and
-        words with non-Han characters are skipped. Returns the number added.
+        score becomes at least that of a clearly good learned word of its
+        length (the 90th percentile, :func:`_prior_scores`). Words longer than
+        ``max_len`` and words with non-Han characters are skipped. Returns the
+        number of words taken.
         """
+        floors = self.info.get("prior_scores") or {}
         known = dict(zip(self.hashes.tolist(), self.scores.tolist()))
         added = 0
         for word in _lexicon_words(words):
@@ -459,7 +466,8 @@ class Segmenter:
                 known.setdefault(int(string_hash(word[:end])), math.nan)
             key = int(string_hash(word))
             old = known.get(key, math.nan)
-            known[key] = max(autonomy * len(word), old if old == old else -math.inf)
+            floor = floors.get(str(len(word)), 0.0)
+            known[key] = max(floor, old if old == old else -math.inf)
             added += 1
         self.__init__(np.fromiter(known.keys(), np.uint64, len(known)),
                       np.fromiter(known.values(), np.float32, len(known)), self.max_len,
@@ -539,6 +547,16 @@ class Segmenter:
         if hashes.dtype != np.uint64 or scores.dtype != np.float32 or hashes.shape != scores.shape:
             raise ModelError(f"{path}: corrupt segmenter model (bad arrays)")
         return cls(hashes, scores, int(header.get("max_len", MAX_LEN)), header.get("info"))
+
+
+def _prior_scores(scores: np.ndarray, lengths: np.ndarray, max_len: int) -> dict[str, float]:
+    """Per word length, the 90th percentile of the learned scores: the score given to prior words."""
+    out = {}
+    for n in range(1, max_len + 1):
+        chosen = scores[(lengths == n) & np.isfinite(scores)]
+        if chosen.size:
+            out[str(n)] = float(np.percentile(chosen, 90))
+    return out
 
 
 def _lexicon_words(words) -> Iterator[str]:

@@ -1,0 +1,149 @@
+"""The unsupervised segmenter: round trip, planted lexicon, model files, CLI end to end."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zhtext import segment as zs
+from zhtext.errors import ModelError
+from zhtext.evaluate import score
+from zhtext.segment import Segmenter
+
+CHARS = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坏兴"
+
+
+def planted_corpus(seed: int, sentences: int) -> tuple[list[str], list[list[str]]]:
+    """Sentences drawn from a lexicon of 60 words of 2-3 distinct characters (Zipf-ish frequencies)."""
+    pool = list(CHARS)
+    random.Random(0).shuffle(pool)
+    rng = random.Random(seed)
+    lexicon, at = [], 0
+    for k in range(60):
+        size = 2 + k % 2
+        lexicon.append("".join(pool[at: at + size]))
+        at += size
+    weights = [1 / (r + 1) ** 0.7 for r in range(len(lexicon))]
+    gold = [rng.choices(lexicon, weights, k=rng.randint(3, 12)) for _ in range(sentences)]
+    return ["".join(words) for words in gold], gold
+
+
+@pytest.fixture(scope="module")
+def model() -> Segmenter:
+    texts, _ = planted_corpus(0, 3000)
+    return Segmenter.fit(texts)
+
+
+def test_planted_lexicon_is_recovered(model):
+    texts, gold = planted_corpus(1, 300)
+    predicted = [" ".join(model.cut(t)) for t in texts]
+    result = score([" ".join(g) for g in gold], predicted)
+    assert result.f1 > 0.9, result.as_dict()
+
+
+def test_nvbe_method_also_learns(model):
+    texts, gold = planted_corpus(0, 3000)
+    nvbe = Segmenter.fit(texts, method="nvbe")
+    result = score([" ".join(g) for g in gold[:300]], [" ".join(nvbe.cut(t)) for t in texts[:300]])
+    assert result.f1 > 0.7 and nvbe.info["method"] == "nvbe"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_round_trip_on_random_unicode(model, text):
+    exact = model.cut(text, keep_whitespace=True)
+    assert "".join(exact) == text
+    assert all(exact)
+    assert model.cut(text) == [w for w in exact if not w.isspace()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=CHARS[:40] + "，。 a1.%😀\u0301", max_size=60))
+def test_round_trip_on_chinese_like_text(model, text):
+    assert "".join(model.cut(text, keep_whitespace=True)) == text
+
+
+def test_rules_and_bad_input(model):
+    assert model.cut("") == []
+    assert model.cut("，。！？……") == ["，", "。", "！", "？", "…", "…"]
+    assert model.cut("  \t ") == []
+    mixed = "今年iPhone15卖了12.5%😀，見https://a.cn ！繁體字"
+    words = model.cut(mixed)
+    assert "iPhone15" in words and "12.5%" in words and "https://a.cn" in words and "😀" in words
+    assert "".join(words) == mixed.replace(" ", "")
+    assert model.cut("a\ud800b") == ["a", "\ud800", "b"]
+
+
+def test_render_keeps_lines_and_separator(model):
+    assert model.render("一二\n\n  \nab cd\n", sep="|").split("\n") == [
+        "|".join(model.cut("一二")), "", "", "ab|cd", ""]
+
+
+def test_segment_corpus_long_line_and_parallel_order(model, monkeypatch):
+    texts, _ = planted_corpus(2, 400)
+    text = "\n".join(texts)
+    serial = "".join(model.segment_corpus([text]))
+    assert serial.count("\n") == len(texts)
+    monkeypatch.setattr(zs, "_BATCH_CHARS", 500)
+    assert "".join(model.segment_corpus([text], jobs=2)) == serial
+    long_line = "".join(texts)
+    out = "".join(model.segment_corpus([long_line], max_chars=777))
+    assert out.count("\n") == 1 and out.replace(" ", "").rstrip("\n") == long_line
+
+
+def test_save_load_and_bad_model_files(model, tmp_path):
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = Segmenter.load(path)
+    texts, _ = planted_corpus(3, 20)
+    assert [again.cut(t) for t in texts] == [model.cut(t) for t in texts]
+    with pytest.raises(ModelError, match="no such model file"):
+        Segmenter.load(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelError):
+        Segmenter.load(tmp_path / "bad.npz")
+
+
+def test_prior_lexicon_adds_words(model):
+    text = "自行车"  # characters the planted corpus may not know as one word
+    prior = Segmenter(model.hashes, model.scores, model.max_len, model.info)
+    assert prior.add_words(["自行车", "not-han", "太长太长太长太长"]) == 1
+    assert prior.cut(text) == ["自行车"]
+
+
+def test_module_one_liners(tmp_path):
+    texts, _ = planted_corpus(4, 500)
+    path = tmp_path / "raw.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    lines = list(zs.segment(path))
+    assert len(lines) == len(texts) and "".join(lines[0]) == texts[0]
+    assert zs.fit(texts).cut(texts[0]) == zs.fit(path).cut(texts[0])
+
+
+def test_cli_end_to_end(tmp_path, cli):
+    texts, gold = planted_corpus(5, 1500)
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(texts[:1000]) + "\n", encoding="utf-8")
+    test = tmp_path / "test.txt"
+    test.write_text("\n".join(texts[1000:]) + "\n\n，。\n" + "好" * 3_000_000 + "\n", encoding="utf-8")
+    out, model = tmp_path / "out.txt", tmp_path / "m.npz"
+    result = cli("segment", str(test), "--corpus", str(raw), "--save", str(model), "-o", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == len(texts) - 1000 + 4
+    assert score([" ".join(g) for g in gold[1000:]], lines[:500]).f1 > 0.9
+    assert lines[500] == "" and lines[501] == "， 。" and lines[502].replace(" ", "") == "好" * 3_000_000
+    again = tmp_path / "again.txt"
+    result = cli("segment", str(test), "--model", str(model), "--jobs", "2", "--sep", "/", "-o", str(again))
+    assert result.returncode == 0, result.stderr
+    assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8").replace(" ", "/")
+    fitted = cli("fit", str(raw), "-o", str(tmp_path / "f.npz"), "-q")
+    assert fitted.returncode == 0 and (tmp_path / "f.npz").exists()
+    broken = tmp_path / "broken.npz"
+    broken.write_text("garbage", encoding="utf-8")
+    for bad in (broken, tmp_path / "absent.npz"):
+        failed = cli("segment", str(test), "--model", str(bad))
+        assert failed.returncode == 2 and len(failed.stderr.strip().splitlines()) == 1

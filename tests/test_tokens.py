@@ -1,0 +1,67 @@
+"""The rule pre-tokenizer: classes and the cuts it fixes before any statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zhtext import tokens
+
+
+def pieces(text: str) -> list[tuple[str, int]]:
+    points = tokens.code_points(text)
+    starts, kinds = tokens.token_starts(tokens.class_table()[points], tokens.protected_spans(text))
+    bounds = starts.tolist()
+    return [(text[a:b], int(k)) for a, b, k in zip(bounds, bounds[1:], kinds.tolist())]
+
+
+def words(text: str) -> list[str]:
+    return [w for w, kind in pieces(text) if kind != tokens.WHITESPACE]
+
+
+@pytest.mark.parametrize("char, cls", [("中", tokens.HAN), ("〇", tokens.HAN), ("𠀀", tokens.HAN),
+                                       ("カ", tokens.HAN), ("a", tokens.LETTER), ("Ｚ", tokens.LETTER),
+                                       ("7", tokens.DIGIT), ("７", tokens.DIGIT), (" ", tokens.SPACE),
+                                       ("\u3000", tokens.SPACE), ("，", tokens.PUNCT), ("😀", tokens.PUNCT),
+                                       ("\u0301", tokens.MARK), ("\u200d", tokens.JOINER),
+                                       ("．", tokens.DOT), ("％", tokens.PERCENT)])
+def test_char_class_and_table_agree(char, cls):
+    assert tokens.char_class(char) == cls
+    assert tokens.class_table()[ord(char)] == cls
+
+
+def test_letters_digits_decimals_percent_stay_whole():
+    assert words("用iPhone15拍了３．１４元和12.5%的ＣＰＵ") == [
+        "用", "iPhone15", "拍了", "３．１４", "元和", "12.5%", "的", "ＣＰＵ"]
+
+
+def test_dot_not_between_digits_is_punctuation():
+    assert words("版本3.结束.") == ["版本", "3", ".", "结束", "."]
+
+
+def test_urls_and_emails_are_one_token():
+    assert words("见https://example.com/a?b=1&c=2。写信到 li.ming@mail.pku.edu.cn！") == [
+        "见", "https://example.com/a?b=1&c=2", "。", "写信到", "li.ming@mail.pku.edu.cn", "！"]
+    assert words("访问www.pku.edu.cn.") == ["访问", "www.pku.edu.cn", "."]
+
+
+def test_each_punctuation_mark_and_emoji_alone_marks_glued():
+    assert words("好！！😀👍🏽e\u0301") == ["好", "！", "！", "😀", "👍🏽", "e\u0301"]
+    assert words("👨\u200d👩\u200d👧") == ["👨\u200d👩\u200d👧"]
+
+
+def test_whitespace_runs_are_separate_tokens():
+    got = pieces(" 中文 \t abc\u3000")
+    assert got == [(" ", tokens.WHITESPACE), ("中文", tokens.MODEL), (" \t ", tokens.WHITESPACE),
+                   ("abc", tokens.FIXED), ("\u3000", tokens.WHITESPACE)]
+
+
+def test_code_points_round_trip_with_lone_surrogates():
+    text = "a\ud800中😀"
+    assert tokens.from_code_points(tokens.code_points(text)) == text
+    assert "".join(w for w, _ in pieces(text)) == text
+
+
+def test_empty_text():
+    assert pieces("") == []
+    assert tokens.token_starts(np.zeros(0, np.uint8), np.zeros((0, 2), np.int64))[0].tolist() == [0]
