@@ -1,0 +1,178 @@
+"""Text to integer arrays: fragments of word characters, encoded once.
+
+Every statistic in zhtext runs on one ``int32`` array, :attr:`EncodedCorpus.codes`:
+each word character becomes a dense id ``1..V`` (1 = most frequent, ties broken
+by code point), and every character that cannot be inside a word — and every
+line end — becomes ``0``. A *fragment* is a maximal run of non-zero codes; no
+n-gram crosses a ``0``. The array starts and ends with ``0``, so kernels can
+look one step left or right of any word character without bounds checks.
+
+Which characters break fragments (``breaks``):
+
+* default: Unicode categories P* (punctuation), Z* (separators: spaces),
+  S* (symbols: ``+ $ ¥ © ★ 😀``) and C* (controls, format, unassigned). Han
+  characters, Latin letters and digits (ASCII or full width) are word
+  characters, so ``１９９８年`` and ``B737`` can be counted as n-grams.
+* a string: exactly those characters break (plus line ends).
+* a callable ``char -> bool``.
+
+The text is streamed: only the integer array grows (4 bytes a character).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+from numba import njit
+
+from .corpus import ProgressFn, as_corpus
+
+BreakSpec = str | Callable[[str], bool] | None
+DEFAULT_BREAK_CATEGORIES = frozenset("PZSC")
+_BATCH_CHARS = 1 << 20
+_UNSEEN = -1
+
+
+def is_break(char: str) -> bool:
+    """True if ``char`` cannot be inside a word by default (punctuation, space, symbol, control)."""
+    return char == "\n" or unicodedata.category(char)[0] in DEFAULT_BREAK_CATEGORIES
+
+
+def _break_test(breaks: BreakSpec) -> Callable[[str], bool]:
+    if breaks is None:
+        return is_break
+    if isinstance(breaks, str):
+        chosen = frozenset(breaks) | {"\n"}
+        return chosen.__contains__
+    return lambda char: char == "\n" or bool(breaks(char))
+
+
+class Vocabulary:
+    """Word characters and their ids: ``id = index + 1``, most frequent first.
+
+    ``encode`` maps a string to ids (``0`` for break characters, ``-1`` for
+    characters never seen); ``decode`` maps ids back (``0`` -> a space).
+    """
+
+    def __init__(self, chars: str, counts: np.ndarray):
+        self.chars = chars
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self._index = {c: i + 1 for i, c in enumerate(chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def __contains__(self, char: str) -> bool:
+        return char in self._index
+
+    def id(self, char: str) -> int:
+        """The id of one character (``-1`` if unknown)."""
+        return self._index.get(char, _UNSEEN)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Ids of the characters of ``text`` (unknown: ``-1``)."""
+        return np.fromiter((self._index.get(c, _UNSEEN) for c in text), dtype=np.int32,
+                           count=len(text))
+
+    def decode(self, ids: Iterable[int]) -> str:
+        chars = self.chars
+        return "".join(chars[i - 1] if i > 0 else " " for i in ids)
+
+    def char_array(self) -> np.ndarray:
+        """The characters as a numpy array of 1-character strings, index = id (index 0 is ' ')."""
+        return np.array([" "] + list(self.chars))
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as fragments of dense character ids (see the module docstring)."""
+
+    codes: np.ndarray
+    vocab: Vocabulary
+    lines: int
+
+    @property
+    def total(self) -> int:
+        """Number of word characters (the n = 1 token count)."""
+        return int(self.vocab.counts.sum())
+
+
+class _Encoder:
+    """Streams text into provisional ids (first-seen order), renumbered by frequency at the end."""
+
+    def __init__(self, breaks: BreakSpec):
+        self.is_break = _break_test(breaks)
+        self.table = np.full(0x110000, _UNSEEN, dtype=np.int32)  # code point -> provisional id
+        self.code_points: list[int] = []                        # provisional id - 1 -> code point
+        self.buffer = np.zeros(1 << 16, dtype=np.int32)
+        self.size = 1  # buffer[0] = 0: the leading boundary
+
+    def add(self, text: str) -> None:
+        points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        ids = self.table[points]
+        if (ids == _UNSEEN).any():
+            self._learn(np.unique(points[ids == _UNSEEN]))
+            ids = self.table[points]
+        self._append(ids)
+
+    def _learn(self, points: np.ndarray) -> None:
+        for point in points.tolist():
+            if self.is_break(chr(point)):
+                self.table[point] = 0
+            else:
+                self.code_points.append(point)
+                self.table[point] = len(self.code_points)
+
+    def _append(self, ids: np.ndarray) -> None:
+        need = self.size + len(ids) + 1
+        if need > len(self.buffer):
+            grown = np.zeros(max(need, 2 * len(self.buffer)), dtype=np.int32)
+            grown[: self.size] = self.buffer[: self.size]
+            self.buffer = grown
+        self.buffer[self.size: self.size + len(ids)] = ids
+        self.size += len(ids)
+
+    def finish(self) -> tuple[np.ndarray, Vocabulary]:
+        """Close with a boundary and renumber ids by descending frequency."""
+        self._append(np.zeros(1, dtype=np.int32))
+        codes = self.buffer[: self.size]
+        counts = np.bincount(codes, minlength=len(self.code_points) + 1)[1:]
+        points = np.array(self.code_points, dtype=np.int64)
+        order = np.lexsort((points, -counts))  # frequency first, then code point
+        rank = np.zeros(len(points) + 1, dtype=np.int32)
+        rank[order + 1] = np.arange(1, len(points) + 1, dtype=np.int32)
+        _renumber(codes, rank)
+        chars = "".join(map(chr, points[order].tolist()))
+        return codes, Vocabulary(chars, counts[order])
+
+
+@njit(cache=True)
+def _renumber(codes: np.ndarray, rank: np.ndarray) -> None:
+    for i in range(codes.shape[0]):
+        codes[i] = rank[codes[i]]
+
+
+def encode(corpus, breaks: BreakSpec = None, progress: ProgressFn | None = None,
+           **corpus_options) -> EncodedCorpus:
+    """Read ``corpus`` once and encode it (anything :func:`zhtext.corpus.as_corpus` accepts).
+
+    Lines are joined with a boundary; the pieces of one long line are joined
+    without one, so n-grams across a piece cut are still counted.
+    """
+    encoder = _Encoder(breaks)
+    batch: list[str] = []
+    batch_chars = lines = 0
+    for piece in as_corpus(corpus, **corpus_options).pieces(progress):
+        batch.append(piece.text + "\n" if piece.ends_line else piece.text)
+        batch_chars += len(piece.text)
+        lines += piece.ends_line
+        if batch_chars >= _BATCH_CHARS:
+            encoder.add("".join(batch))
+            batch, batch_chars = [], 0
+    encoder.add("".join(batch))
+    codes, vocab = encoder.finish()
+    return EncodedCorpus(codes, vocab, lines)
+

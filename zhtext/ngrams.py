@@ -1,0 +1,564 @@
+r"""Exact character n-gram statistics: counts, cohesion and branching entropy (Numba).
+
+What is computed, for every n-gram ``w`` of length ``1..max_n`` inside a fragment
+(see :mod:`zhtext.encode`) with ``c(w) >= min_count``:
+
+* **count** ``c(w)`` — exact: every occurrence inside a fragment, none across a
+  boundary, none lost at a fragment start or end;
+* **probability** ``P(w) = c(w) / T`` with ``T`` the number of word characters;
+* **cohesion** (n >= 2), the weakest binary split's pointwise mutual information
+
+  .. math:: \mathrm{coh}(w) = \min_{k=1}^{n-1} \log\frac{P(w)}{P(w_{1..k})\,P(w_{k+1..n})}
+
+* **left / right branching entropy** of the neighbouring characters, in nats
+
+  .. math:: H_R(w) = -\sum_x \frac{c(wx)}{c(w)} \log\frac{c(wx)}{c(w)}
+            = \log c(w) - \frac{1}{c(w)}\sum_{x} c(wx)\log c(wx)
+
+  where a fragment edge counts as a new, distinct neighbour each time it occurs
+  (an edge contributes ``c log c = 0`` to the sum). So only neighbours seen at
+  least twice matter, and the sum is exact once every ``(n+1)``-gram with a
+  count of 2 or more is known.
+* **score** ``coh(w) + min(H_L(w), H_R(w))`` (``min(H_L, H_R)`` for n = 1): high
+  when the characters stick together *and* the whole combines freely with its
+  context on both sides.
+
+How (level by level, apriori): level 1 is a ``bincount``. Level ``n`` counts an
+n-gram only where its ``(n-1)``-prefix or ``(n-1)``-suffix was kept at level
+``n-1``; a frequent n-gram has both a frequent prefix and suffix, so nothing
+with ``c >= min_count`` is missed and counts stay exact, while the hash table
+holds only candidates next to frequent n-grams — memory grows with what is
+kept, not with corpus size. Level ``max_n + 1`` is counted only to finish the
+entropy sums of level ``max_n`` and then dropped.
+
+Keys: an n-gram's ids are packed into ``words`` unsigned 64-bit integers,
+``bits = bit_length(V)`` bits per character (ids are non-zero, so n-grams of
+different lengths never share a key).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from numba import njit
+
+from .atomic import atomic_open, atomic_path
+from .corpus import ProgressFn
+from .encode import EncodedCorpus, Vocabulary, encode
+from .errors import InputError, ModelError
+
+FORMAT = "zhtext-ngrams"
+FORMAT_VERSION = 1
+MAX_ORDER = 12
+THREADS = max(1, min(2, os.cpu_count() or 1))
+"""Counting threads: each level is split into this many hash partitions."""
+COLUMNS = ("ngram", "length", "count", "probability", "cohesion", "left_entropy",
+           "right_entropy", "score")
+
+
+# --------------------------------------------------------------------------- keys
+@dataclass(frozen=True)
+class KeyLayout:
+    """How n-grams of at most ``max_len`` characters from ``V`` ids pack into uint64 words."""
+
+    bits: int
+    per_word: int
+    words: int
+
+    @classmethod
+    def for_vocabulary(cls, size: int, max_len: int) -> KeyLayout:
+        bits = max(1, int(size).bit_length())
+        per_word = 64 // bits
+        return cls(bits, per_word, -(-max_len // per_word))
+
+
+@njit(cache=True, inline="always")
+def _mix(x):
+    """splitmix64 finaliser: a fast, well-spread 64-bit hash."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _hash(key):
+    h = _mix(key[0] + np.uint64(0x9E3779B97F4A7C15))
+    for w in range(1, key.shape[0]):
+        h = _mix(h ^ key[w])
+    return h
+
+
+@njit(cache=True, inline="always")
+def _pack(codes, start, length, bits, per_word, key):
+    """Write the ids ``codes[start:start+length]`` into ``key`` (cleared first)."""
+    key[:] = 0
+    for j in range(length):
+        key[j // per_word] |= np.uint64(codes[start + j]) << np.uint64((j % per_word) * bits)
+
+
+@njit(cache=True, inline="always")
+def _same(keys, row, key):
+    for w in range(key.shape[0]):
+        if keys[row, w] != key[w]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _build_index(keys):
+    """Open-addressing index over the rows of ``keys``: slot -> row (-1 empty), load <= 1/2."""
+    size = 1
+    while size < 2 * keys.shape[0] + 2:
+        size *= 2
+    slots = np.full(size, -1, np.int64)
+    mask = np.uint64(size - 1)
+    for row in range(keys.shape[0]):
+        slot = _hash(keys[row]) & mask
+        while slots[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        slots[slot] = row
+    return slots
+
+
+@njit(cache=True, inline="always")
+def _find(slots, keys, key):
+    """Row of ``key`` in an index built by :func:`_build_index`, or -1."""
+    mask = np.uint64(slots.shape[0] - 1)
+    slot = _hash(key) & mask
+    while True:
+        row = slots[slot]
+        if row < 0 or _same(keys, row, key):
+            return row
+        slot = (slot + np.uint64(1)) & mask
+
+
+# --------------------------------------------------------------------- counting
+# A counting table has one row per slot: the key words, then the count, then the
+# start of the n-gram's first occurrence (so one probe touches one cache line).
+
+
+@njit(cache=True, nogil=True)
+def _count_level(codes, n, bits, per_word, words, prev_row_at, slot_at, either, capacity,
+                 parts, part):
+    """Count the n-grams whose (n-1)-prefix or (n-1)-suffix was kept at level n-1.
+
+    ``prev_row_at[i]`` is the kept row of the (n-1)-gram starting at ``i`` (-1 if
+    none). With ``either`` one kept side suffices (needed to finish the
+    entropies of level n-1); otherwise both must be kept (all a count >= min_count
+    needs). Writes ``slot_at[i]``, the table slot of the n-gram starting at ``i``
+    (-1 if not counted), and returns the table (see above). ``capacity`` is a
+    power of two, the starting size.
+
+    Only n-grams whose hash falls in partition ``part`` of ``parts`` are
+    counted, so threads can count disjoint partitions into their own tables;
+    ``slot_at`` then holds ``slot * parts + part``.
+    """
+    count_col, first_col = words, words + 1
+    table = np.zeros((capacity, words + 2), np.uint64)
+    used = 0
+    key = np.zeros(words, np.uint64)
+    run = 0
+    for end in range(codes.shape[0]):
+        if codes[end] == 0:
+            run = 0
+            continue
+        run += 1
+        if run < n:
+            continue
+        start = end - n + 1
+        has_prefix = prev_row_at[start] >= 0
+        has_suffix = prev_row_at[start + 1] >= 0
+        if not (has_prefix or has_suffix) or not (either or (has_prefix and has_suffix)):
+            continue
+        _pack(codes, start, n, bits, per_word, key)
+        h = _hash(key)
+        if parts > 1 and (h >> np.uint64(48)) % np.uint64(parts) != part:
+            continue
+        mask = np.uint64(capacity - 1)
+        slot = h & mask
+        while table[slot, count_col] != 0 and not _same(table, slot, key):
+            slot = (slot + np.uint64(1)) & mask
+        if table[slot, count_col] == 0:
+            table[slot, :words] = key
+            table[slot, first_col] = start
+            used += 1
+        table[slot, count_col] += np.uint64(1)
+        slot_at[start] = slot * parts + part
+        if 2 * used > capacity:
+            table, capacity = _grow(table, words, slot_at, start, parts, part)
+    return table
+
+
+@njit(cache=True, nogil=True)
+def _grow(table, words, slot_at, last, parts, part):
+    """Double the table and rehash; re-point this partition's ``slot_at`` up to ``last``."""
+    capacity = 2 * table.shape[0]
+    grown = np.zeros((capacity, words + 2), np.uint64)
+    moved = np.full(table.shape[0], -1, np.int64)
+    mask = np.uint64(capacity - 1)
+    for row in range(table.shape[0]):
+        if table[row, words] != 0:
+            slot = _hash(table[row, :words]) & mask
+            while grown[slot, words] != 0:
+                slot = (slot + np.uint64(1)) & mask
+            grown[slot] = table[row]
+            moved[row] = slot
+    for i in range(last + 1):
+        if slot_at[i] >= 0 and slot_at[i] % parts == part:
+            slot_at[i] = moved[slot_at[i] // parts] * parts + part
+    return grown, capacity
+
+
+@njit(cache=True, nogil=True)
+def _neighbour_sums(table, words, prev_row_at, prev_left, prev_right):
+    """Each counted n-gram with ``c >= 2`` adds ``c log c`` to the right sum of its
+    prefix and to the left sum of its suffix (rows of the level below)."""
+    count_col, first_col = words, words + 1
+    for slot in range(table.shape[0]):
+        c = table[slot, count_col]
+        if c >= 2:
+            first = table[slot, first_col]
+            gain = c * math.log(c)
+            if prev_row_at[first] >= 0:
+                prev_right[prev_row_at[first]] += gain
+            if prev_row_at[first + 1] >= 0:
+                prev_left[prev_row_at[first + 1]] += gain
+
+
+@njit(cache=True, nogil=True)
+def _kept_rows(table, words, min_count, first_row, keys, counts):
+    """Copy the slots with ``c >= min_count`` to ``keys``/``counts`` from ``first_row`` on.
+
+    Returns slot -> kept row (-1 if pruned).
+    """
+    row_of = np.full(table.shape[0], -1, np.int64)
+    row = first_row
+    for slot in range(table.shape[0]):
+        if table[slot, words] >= min_count:
+            keys[row] = table[slot, :words]
+            counts[row] = table[slot, words]
+            row_of[slot] = row
+            row += 1
+    return row_of
+
+
+@njit(cache=True, nogil=True)
+def _rows_at(slot_at, row_of):
+    """Turn ``slot_at`` (``slot * parts + part``) into kept rows (-1 where pruned)."""
+    for i in range(slot_at.shape[0]):
+        if slot_at[i] >= 0:
+            slot_at[i] = row_of[slot_at[i]]
+
+
+@njit(cache=True)
+def _cohesion(keys, lengths, counts, table_keys, table_counts, slots, total, bits, per_word):
+    """min over splits of log(c(w) T / (c(a) c(b))) for each row; NaN for single characters.
+
+    The parts ``a``, ``b`` are looked up in ``table_keys`` (indexed by ``slots``),
+    which must hold every shorter kept n-gram.
+    """
+    out = np.full(counts.shape[0], np.nan)
+    mask_len = np.uint64((1 << bits) - 1)
+    ids = np.zeros(MAX_ORDER + 1, np.int32)
+    side = np.zeros(keys.shape[1], np.uint64)
+    log_total = math.log(total)
+    for row in range(counts.shape[0]):
+        n = lengths[row]
+        if n < 2:
+            continue
+        for j in range(n):
+            ids[j] = (keys[row, j // per_word] >> np.uint64((j % per_word) * bits)) & mask_len
+        best = np.inf
+        for k in range(1, n):
+            _pack(ids, 0, k, bits, per_word, side)
+            left = table_counts[_find(slots, table_keys, side)]
+            _pack(ids, k, n - k, bits, per_word, side)
+            right = table_counts[_find(slots, table_keys, side)]
+            best = min(best, math.log(counts[row]) + log_total - math.log(left) - math.log(right))
+        out[row] = best
+    return out
+
+
+@njit(cache=True)
+def _unpack_ids(keys, lengths, bits, per_word, width):
+    """The ids of every row as a ``(rows, width)`` matrix, 0-padded."""
+    out = np.zeros((keys.shape[0], width), np.int32)
+    mask_len = np.uint64((1 << bits) - 1)
+    for row in range(keys.shape[0]):
+        for j in range(lengths[row]):
+            out[row, j] = (keys[row, j // per_word] >> np.uint64((j % per_word) * bits)) & mask_len
+    return out
+
+
+# ------------------------------------------------------------------ the object
+class NgramStats:
+    """Exact n-gram statistics of a corpus; build with :meth:`fit`, query by string.
+
+    >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+    >>> stats.count("银行")
+    3
+    """
+
+    def __init__(self, vocab: Vocabulary, total: int, max_n: int, min_count: int,
+                 keys: np.ndarray, lengths: np.ndarray, counts: np.ndarray,
+                 left_entropies: np.ndarray, right_entropies: np.ndarray):
+        self.vocab, self.total, self.max_n, self.min_count = vocab, int(total), max_n, min_count
+        self.layout = KeyLayout.for_vocabulary(len(vocab), max_n + 1)
+        self.keys, self.lengths, self.counts = keys, lengths, counts
+        self.left_entropies, self.right_entropies = left_entropies, right_entropies
+        self._slots = _build_index(keys)
+        self.cohesions = _cohesion(keys, lengths, counts, keys, counts, self._slots,
+                                   max(self.total, 1), self.layout.bits, self.layout.per_word)
+
+    # -- building ------------------------------------------------------------
+    @classmethod
+    def fit(cls, corpus, max_n: int = 4, min_count: int = 5, entropy: bool = True,
+            progress: ProgressFn | None = None, **encode_options) -> NgramStats:
+        """Count the n-grams of ``corpus`` (anything :func:`zhtext.encode.encode` reads, or an
+        :class:`~zhtext.encode.EncodedCorpus`).
+
+        ``entropy=False`` skips the extra ``max_n + 1`` level and the candidates
+        needed only for branching entropies (about twice as fast); the entropy
+        columns are then NaN.
+        """
+        encoded = corpus if isinstance(corpus, EncodedCorpus) else encode(corpus, progress=progress,
+                                                                          **encode_options)
+        levels = [level for level, _ in count_levels(encoded, max_n, min_count, entropy)]
+        return cls.from_levels(encoded, levels, max_n, min_count, entropy)
+
+    @classmethod
+    def from_levels(cls, encoded: EncodedCorpus, levels: list[Level], max_n: int, min_count: int,
+                    entropy: bool) -> NgramStats:
+        """Assemble the statistics from the levels :func:`count_levels` produced."""
+        keys = np.concatenate([lv.keys for lv in levels])
+        lengths = np.concatenate([np.full(len(lv.counts), lv.n, np.uint8) for lv in levels])
+        counts = np.concatenate([lv.counts for lv in levels])
+        left = np.concatenate([lv.entropy(lv.left_sum, entropy) for lv in levels])
+        right = np.concatenate([lv.entropy(lv.right_sum, entropy) for lv in levels])
+        return cls(encoded.vocab, encoded.total, max_n, min_count, keys, lengths, counts, left,
+                   right)
+
+    # -- queries ---------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def __contains__(self, ngram: str) -> bool:
+        return self._row(ngram) >= 0
+
+    def _key(self, ngram: str) -> np.ndarray | None:
+        ids = self.vocab.encode(ngram)
+        if not 1 <= len(ids) <= self.max_n or (ids <= 0).any():
+            return None
+        key = np.zeros(self.layout.words, np.uint64)
+        _pack(ids, 0, len(ids), self.layout.bits, self.layout.per_word, key)
+        return key
+
+    def _row(self, ngram: str) -> int:
+        key = self._key(ngram)
+        return -1 if key is None else int(_find(self._slots, self.keys, key))
+
+    def rows(self, ngrams: list[str]) -> np.ndarray:
+        """Row index of each n-gram (-1 where absent or pruned)."""
+        return np.array([self._row(g) for g in ngrams], dtype=np.int64)
+
+    def count(self, ngram: str) -> int:
+        """Exact count (0 if the n-gram is absent or below ``min_count``)."""
+        row = self._row(ngram)
+        return int(self.counts[row]) if row >= 0 else 0
+
+    def probability(self, ngram: str) -> float:
+        return self.count(ngram) / self.total if self.total else 0.0
+
+    def _value(self, column: np.ndarray, ngram: str) -> float:
+        row = self._row(ngram)
+        return float(column[row]) if row >= 0 else math.nan
+
+    def cohesion(self, ngram: str) -> float:
+        """Minimum PMI over binary splits (nats); NaN for one character or an unknown n-gram."""
+        return self._value(self.cohesions, ngram)
+
+    def left_entropy(self, ngram: str) -> float:
+        return self._value(self.left_entropies, ngram)
+
+    def right_entropy(self, ngram: str) -> float:
+        return self._value(self.right_entropies, ngram)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """``coh + min(H_L, H_R)`` per row (``min(H_L, H_R)`` for one character)."""
+        freedom = np.minimum(self.left_entropies, self.right_entropies)
+        return np.where(self.lengths > 1, self.cohesions + freedom, freedom)
+
+    def score(self, ngram: str) -> float:
+        return self._value(self.scores, ngram)
+
+    def strings(self) -> list[str]:
+        """The n-gram of every row, as strings."""
+        ids = _unpack_ids(self.keys, self.lengths, self.layout.bits, self.layout.per_word,
+                          self.max_n)
+        chars = self.vocab.char_array()[ids]
+        return ["".join(row[:n]) for row, n in zip(chars.tolist(), self.lengths.tolist())]
+
+    def records(self, n: int | None = None) -> Iterator[tuple]:
+        """Rows as tuples in :data:`COLUMNS` order, most frequent first (only length ``n`` if given)."""
+        order = np.lexsort((self.lengths, -self.counts))
+        if n is not None:
+            order = order[self.lengths[order] == n]
+        strings = self.strings()
+        scores = self.scores
+        for row in order.tolist():
+            c = int(self.counts[row])
+            yield (strings[row], int(self.lengths[row]), c, c / self.total,
+                   float(self.cohesions[row]), float(self.left_entropies[row]),
+                   float(self.right_entropies[row]), float(scores[row]))
+
+    # -- persistence -----------------------------------------------------------
+    def to_tsv(self, path, n: int | None = None) -> None:
+        """Write a header and one row per n-gram (:data:`COLUMNS`), most frequent first."""
+        with atomic_open(path) as out:
+            out.write("\t".join(COLUMNS) + "\n")
+            for rec in self.records(n):
+                out.write(f"{rec[0]}\t{rec[1]}\t{rec[2]}\t{rec[3]:.6g}\t{rec[4]:.4f}\t"
+                          f"{rec[5]:.4f}\t{rec[6]:.4f}\t{rec[7]:.4f}\n")
+
+    def save(self, path) -> None:
+        """Save as an uncompressed ``.npz`` (arrays plus a JSON header); no pickle."""
+        header = {"format": FORMAT, "version": FORMAT_VERSION, "total": self.total,
+                  "max_n": self.max_n, "min_count": self.min_count}
+        with atomic_path(path) as tmp, open(tmp, "wb") as out:
+            np.savez(out, header=np.array(json.dumps(header)),
+                     chars=np.array(self.vocab.chars), char_counts=self.vocab.counts,
+                     keys=self.keys, lengths=self.lengths, counts=self.counts,
+                     left_entropies=self.left_entropies, right_entropies=self.right_entropies)
+
+    @classmethod
+    def load(cls, path) -> NgramStats:
+        """Load a file written by :meth:`save`; a missing or corrupt file raises ModelError."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                if header.get("format") != FORMAT:
+                    raise ModelError(f"{path}: not a zhtext n-gram statistics file")
+                if header.get("version") != FORMAT_VERSION:
+                    raise ModelError(f"{path}: format version {header.get('version')} is not "
+                                     f"supported (expected {FORMAT_VERSION})")
+                vocab = Vocabulary(str(data["chars"]), data["char_counts"])
+                arrays = {k: data[k] for k in ("keys", "lengths", "counts", "left_entropies",
+                                               "right_entropies")}
+        except ModelError:
+            raise
+        except FileNotFoundError:
+            raise ModelError(f"{path}: no such file") from None
+        except Exception as err:  # zip, json or key errors all mean a damaged file
+            raise ModelError(f"{path}: not a readable n-gram statistics file ({err})") from None
+        return cls(vocab, header["total"], header["max_n"], header["min_count"], **arrays)
+
+
+@dataclass
+class Level:
+    """The kept n-grams of one length, and the neighbour sums of their entropies."""
+
+    n: int
+    keys: np.ndarray
+    counts: np.ndarray
+
+    def __post_init__(self):
+        self.left_sum = np.zeros(len(self.counts))
+        self.right_sum = np.zeros(len(self.counts))
+
+    def entropy(self, neighbour_sum: np.ndarray, known: bool = True) -> np.ndarray:
+        """H = log c - (1/c) sum c' log c' (see the module docstring); NaN if not ``known``."""
+        if not known:
+            return np.full(len(self.counts), np.nan)
+        c = self.counts.astype(np.float64)
+        return np.log(c) - neighbour_sum / c
+
+
+def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
+                 entropy: bool = True) -> Iterator[tuple[Level, np.ndarray]]:
+    """Yield each level ``n = 1..max_n`` with its kept-row-per-position array.
+
+    ``row_at[i]`` is the row in ``level`` of the n-gram starting at position ``i``
+    of ``encoded.codes`` (-1 if none is kept there); it is valid only until the
+    next level is requested. A level's entropy sums are complete once the next
+    level has been counted (for ``max_n``: after the generator ends).
+    """
+    if not 1 <= max_n <= MAX_ORDER - 1:
+        raise InputError(f"max_n must be between 1 and {MAX_ORDER - 1}, not {max_n}")
+    if min_count < 1:
+        raise InputError(f"min_count must be at least 1, not {min_count}")
+    vocab, codes = encoded.vocab, encoded.codes
+    layout = KeyLayout.for_vocabulary(len(vocab), max_n + 1)
+    level = _unigram_level(vocab, layout, min_count)
+    row_at = _unigram_rows(level, len(vocab))[codes]
+    slot_at = np.empty_like(row_at)
+    capacity = 1 << 16
+    for n in range(2, max_n + 1 + entropy):
+        yield level, row_at
+        capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
+        tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
+        capacity = max(t.shape[0] for t in tables)
+        for table in tables:
+            _neighbour_sums(table, layout.words, row_at, level.left_sum, level.right_sum)
+        level = _prune(tables, layout.words, min_count, slot_at, n)
+        del tables
+        row_at, slot_at = slot_at, row_at
+        if n > max_n:
+            return
+        if not len(level.counts):
+            break
+    yield level, row_at
+
+
+def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> list[np.ndarray]:
+    """Count level ``n`` in :data:`THREADS` hash partitions, one thread each (Numba releases the GIL)."""
+    slot_at[:] = -1
+    args = (codes, n, layout.bits, layout.per_word, layout.words, row_at, slot_at, either, capacity,
+            THREADS)
+    if THREADS == 1:
+        return [_count_level(*args, 0)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(lambda part: _count_level(*args, part), range(THREADS)))
+
+
+def _prune(tables: list[np.ndarray], words: int, min_count: int, slot_at: np.ndarray,
+           n: int) -> Level:
+    """Keep the n-grams with ``c >= min_count`` of all partitions; ``slot_at`` becomes ``row_at``."""
+    kept = sum(int((t[:, words] >= min_count).sum()) for t in tables)
+    keys = np.zeros((kept, words), np.uint64)
+    counts = np.zeros(kept, np.int64)
+    parts = len(tables)
+    row_of = np.full(parts * max(t.shape[0] for t in tables), -1, np.int64)  # slot*parts+part -> row
+    first = 0
+    for part, table in enumerate(tables):
+        rows = _kept_rows(table, words, min_count, first, keys, counts)
+        row_of[part: parts * len(rows): parts] = rows
+        first += int((rows >= 0).sum())
+    _rows_at(slot_at, row_of)
+    return Level(n, keys, counts)
+
+
+def _power_of_two(n: int) -> int:
+    return 1 << max(int(n) - 1, 1).bit_length()
+
+
+def _unigram_level(vocab: Vocabulary, layout: KeyLayout, min_count: int) -> Level:
+    ids = np.flatnonzero(vocab.counts >= min_count) + 1
+    keys = np.zeros((len(ids), layout.words), np.uint64)
+    keys[:, 0] = ids
+    return Level(1, keys, vocab.counts[ids - 1])
+
+
+def _unigram_rows(level: Level, vocab_size: int) -> np.ndarray:
+    """id -> kept row of that single character (-1 for boundaries and rare characters)."""
+    rows = np.full(vocab_size + 1, -1, np.int32)
+    rows[level.keys[:, 0].astype(np.int64)] = np.arange(len(level.counts), dtype=np.int32)
+    return rows
