@@ -517,7 +517,7 @@ def _batches(rows: list, lengths: list[int], budget: int) -> Iterator[list]:
 SENTENCE_ENDS = "。！？!?；;…"
 """Characters after which a line is cut into sentences for the model (context stays within one)."""
 CALIBRATION_PAIRS = 5000
-_CHUNK_CHARS = 4000
+CHUNK_CHARS = 4000
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -577,16 +577,12 @@ class BertSegmenter:
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
-        """:meth:`cut` each line, the model batched over about ``_CHUNK_CHARS`` characters of lines."""
-        chunk, size = [], 0
-        for line in lines:
-            chunk.append(line)
-            size += len(line)
-            if size >= _CHUNK_CHARS:
-                yield from self._cut_chunk(chunk, keep_whitespace, progress)
-                chunk, size = [], 0
-        if chunk:
-            yield from self._cut_chunk(chunk, keep_whitespace, progress)
+        """:meth:`cut` each line, the model batched over chunks of about ``CHUNK_CHARS`` characters."""
+        for chunk in line_chunks(lines):
+            bands = self.bands(chunk, progress)
+            if not self.calibrated:
+                self.calibrate(chunk, bands)
+            yield from self.cut_bands(chunk, bands, keep_whitespace)
 
     def bands(self, lines: Sequence[str], progress: ProgressFn | None = None) -> list[np.ndarray]:
         """Per line, ``b`` between each character and the next (NaN where the model is not asked).
@@ -608,14 +604,12 @@ class BertSegmenter:
             result[k][positions[:-1][adjacent]] = band[adjacent]
         return result
 
-    def _cut_chunk(self, lines: list[str], keep_whitespace: bool, progress) -> Iterator[list[str]]:
-        bands = self.bands(lines, progress)
-        plans = [_pretokens(line) for line in lines]
-        if not self.calibrated:
-            self._calibrate(bands, plans)
-        for line, band, plan in zip(lines, bands, plans):
+    def cut_bands(self, lines: Sequence[str], bands: Sequence[np.ndarray],
+                  keep_whitespace: bool = False) -> Iterator[list[str]]:
+        """The words of each line given its :meth:`bands`: Han runs cut where ``b_t < θ``."""
+        for line, band in zip(lines, bands):
             words = []
-            for a, b, kind in plan:
+            for a, b, kind in _pretokens(line):
                 if kind == tokens.MODEL:
                     cuts = [a] + [p + 1 for p in range(a, b - 1) if band[p] < self.threshold] + [b]
                     words += [line[x:y] for x, y in zip(cuts, cuts[1:])]
@@ -623,10 +617,10 @@ class BertSegmenter:
                     words.append(line[a:b])
             yield words
 
-    def _calibrate(self, bands: list[np.ndarray], plans) -> None:
-        """Add this chunk's Han-internal log bands and re-estimate θ; fix it once enough are seen."""
-        for band, plan in zip(bands, plans):
-            inside = [band[a: b - 1] for a, b, kind in plan if kind == tokens.MODEL]
+    def calibrate(self, lines: Sequence[str], bands: Sequence[np.ndarray]) -> None:
+        """Add the Han-internal log bands of ``lines`` and re-estimate θ; fix it once enough are seen."""
+        for line, band in zip(lines, bands):
+            inside = [band[a: b - 1] for a, b, kind in _pretokens(line) if kind == tokens.MODEL]
             values = np.concatenate(inside) if inside else np.zeros(0)
             values = values[np.isfinite(values)]
             self._log_bands.append(np.log(np.maximum(values, 1e-12)))
@@ -634,6 +628,19 @@ class BertSegmenter:
         self.threshold = float(np.exp(otsu_threshold(logs))) if logs.size else 0.0
         if logs.size >= CALIBRATION_PAIRS:
             self.calibrated, self._log_bands = True, []
+
+
+def line_chunks(lines: Iterable[str], chars: int = CHUNK_CHARS) -> Iterator[list[str]]:
+    """Consecutive lines in lists of about ``chars`` characters (the unit of batching and calibration)."""
+    chunk, size = [], 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _pretokens(text: str) -> list[tuple[int, int, int]]:
