@@ -41,7 +41,8 @@ ProgressFn = Callable[[int, int], None]
 DEFAULT_MAX_CHARS = 1 << 20
 DEFAULT_BLOCK_BYTES = 1 << 20
 _ERROR_MODES = ("strict", "replace")
-_MAGIC = ((b"\x1f\x8b", gzip.GzipFile), (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
+_MAGIC = ((b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)), (b"BZh", bz2.BZ2File),
+          (b"\xfd7zXZ\x00", lzma.LZMAFile))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ corpus of :mod:`zhtext.encode`:
    ``coh(w) = min_k log(P(w) / (P(w[:k]) P(w[k:]))) >= θ_n``
    (defaults ``θ_n = 2(n-1)`` nats: 2, 4, 6 for n = 2, 3, 4 — longer strings
    must beat chance by a wider margin, since a long n-gram is rarer by default).
+   PMI has a ceiling: an n-gram whose parts never occur apart has
+   ``coh = log(T / c(w))``, which a frequent word in a small corpus cannot lift
+   above ``θ_n``; so an n-gram also passes when ``coh >= ρ log(T / c(w))`` with
+   ``ρ = 0.9`` (normalised PMI near its maximum: the parts almost never occur
+   apart).
 2. **Rough segmentation.** In every fragment, a gap between two characters is
    *covered* if some kept n-gram spans it; cut at every uncovered gap and count
    the pieces.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from numba import njit
@@ -42,6 +48,10 @@ from .errors import InputError
 from .lexicon import Lexicon
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _mix, _pack,
                      count_levels)
+
+
+NEAR_CEILING = 0.9
+"""ρ: an n-gram whose parts (almost) never occur apart passes whatever its length."""
 
 
 def default_min_count(total_chars: int) -> int:
@@ -68,15 +78,22 @@ class WordDiscoverer:
     thresholds: tuple[float, ...] | None = None
     min_entropy: float | None = None
 
-    def fit(self, corpus, progress: ProgressFn | None = None, **encode_options) -> WordDiscoverer:
+    def fit(self, corpus, progress: ProgressFn | None = None,
+            on_stage: Callable[[str], None] | None = None, **encode_options) -> WordDiscoverer:
+        """Learn the lexicon of ``corpus``; ``progress(done, total)`` follows the reading (bytes)
+        and ``on_stage(name)`` announces each later stage."""
+        stage = on_stage or (lambda name: None)
+        stage("reading")
         encoded = corpus if isinstance(corpus, EncodedCorpus) else encode(
             corpus, progress=progress, **encode_options)
+        stage("counting n-grams")
         self.min_count_ = self.min_count or default_min_count(encoded.total)
         self.thresholds_ = tuple(self.thresholds or default_thresholds(self.max_n))
         if len(self.thresholds_) != self.max_n:
             raise InputError(f"give one threshold per length 1..{self.max_n}, "
                              f"not {len(self.thresholds_)}")
         self.stats_, covered, passed = self._cohesive_ngrams(encoded)
+        stage("segmenting and back-checking")
         self.lexicon_ = self._pieces(encoded, covered, passed)
         return self
 
@@ -93,16 +110,23 @@ class WordDiscoverer:
                 lengths = np.full(len(level.counts), level.n, np.uint8)
                 coh = _cohesion(level.keys, lengths, level.counts, keys, counts,
                                 _build_index(keys), encoded.total, layout.bits, layout.per_word)
-                _cover(row_at, level.n, coh >= self.thresholds_[level.n - 1], covered)
+                _cover(row_at, level.n, self._passes(coh, level.counts, level.n, encoded.total),
+                       covered)
             else:
                 coh = np.full(len(level.counts), np.nan)
             levels.append(level)
             cohesions.append(coh)
         stats = NgramStats.from_levels(encoded, levels, self.max_n, self.min_count_, entropy=False)
-        cohesion = np.concatenate(cohesions)
-        passed = (np.nan_to_num(cohesion, nan=-np.inf)
-                  >= np.array(self.thresholds_)[stats.lengths - 1]) & (stats.lengths > 1)
+        passed = np.concatenate([self._passes(coh, lv.counts, lv.n, encoded.total)
+                                 for coh, lv in zip(cohesions, levels)])
         return stats, covered, passed
+
+    def _passes(self, cohesion: np.ndarray, counts: np.ndarray, n: int, total: int) -> np.ndarray:
+        """coh >= θ_n, or coh >= ρ log(T / c): near the most an n-gram seen c times can reach."""
+        if n == 1:
+            return np.zeros(len(counts), bool)
+        ceiling = np.log(max(total, 1) / counts)
+        return (cohesion >= self.thresholds_[n - 1]) | (cohesion >= NEAR_CEILING * ceiling)
 
     def _pieces(self, encoded: EncodedCorpus, covered: np.ndarray, passed: np.ndarray) -> Lexicon:
         """Rough-segment, count and back-check the pieces; measure the survivors."""
@@ -131,7 +155,12 @@ class WordDiscoverer:
 def discover(corpus, max_n: int = 4, min_count: int | None = None,
              thresholds: tuple[float, ...] | None = None, min_entropy: float | None = None,
              progress: ProgressFn | None = None, **encode_options) -> Lexicon:
-    """The words of ``corpus`` as a :class:`~zhtext.lexicon.Lexicon`, most frequent first."""
+    """The words of ``corpus`` as a :class:`~zhtext.lexicon.Lexicon`, most frequent first.
+
+    >>> lexicon = discover("corpora/hongloumeng.txt")            # doctest: +SKIP
+    >>> lexicon.top(3).words                                       # doctest: +SKIP
+    ('宝玉', '什么', '一个')
+    """
     finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy)
     return finder.fit(corpus, progress=progress, **encode_options).lexicon_
 

@@ -1,0 +1,100 @@
+"""``zhtext discover``: a ranked lexicon of the words of raw text."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from zhtext.discover import WordDiscoverer
+from zhtext.lexicon import Lexicon, jieba_dictionary
+
+from .common import add_input_options, add_quiet_option, open_corpus, say, warn
+from .progress import ProgressBar
+
+ORDER = 20
+DESCRIPTION = """\
+Discover the words of raw Chinese text, with no dictionary and no labels.
+
+N-grams that stick together (cohesion = the weakest split's PMI, above 2, 4, 6
+nats for lengths 2, 3, 4) cover the gaps inside them; the text is cut at every
+uncovered gap, the pieces are counted, and long pieces are back-checked.
+min-count grows with the corpus (2 at 0.4 M characters, 20 at 45 M).
+See docs/discovery.md.
+
+examples:
+  zhtext discover corpora/hongloumeng.txt --top 20
+  zhtext discover news/*.txt.xz -o lexicon.tsv
+  zhtext discover forum.txt --new-only --format jieba -o userdict.txt
+      (then: jieba.load_userdict("userdict.txt"))"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("discover", help="new-word discovery: raw text -> ranked lexicon",
+                              description=DESCRIPTION,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_options(p)
+    out = p.add_argument_group("output")
+    out.add_argument("-o", "--output", default="-",
+                     help="output file, written atomically (default: standard output)")
+    out.add_argument("--format", choices=("tsv", "jieba"), default="tsv",
+                     help="tsv: word, count, cohesion, left/right entropy, score with a header "
+                          "(default); jieba: 'word count' lines for jieba.load_userdict")
+    out.add_argument("--top", type=int, metavar="K", help="keep the K best words")
+    out.add_argument("--min-length", type=int, default=2, metavar="L",
+                     help="shortest word to report (default: 2)")
+    out.add_argument("--rank", choices=("count", "score"), default="count",
+                     help="order by count (default) or by score = cohesion + min(H_L, H_R)")
+    out.add_argument("--new-only", action="store_true",
+                     help="drop words already in a reference dictionary (jieba's dict.txt "
+                          "unless --reference is given)")
+    out.add_argument("--reference", metavar="FILE",
+                     help="the dictionary for --new-only: a word list, jieba dictionary or "
+                          "zhtext lexicon")
+    algo = p.add_argument_group("algorithm")
+    algo.add_argument("-n", "--max-n", type=int, default=4, metavar="N",
+                      help="longest n-gram counted (default: 4)")
+    algo.add_argument("--min-count", type=int, metavar="C",
+                      help="least count of an n-gram and of a word "
+                           "(default: max(2, round(3*sqrt(chars/1e6))))")
+    algo.add_argument("--thresholds", metavar="T2,T3,...",
+                      help="cohesion thresholds in nats for lengths 2..N (default: 2,4,6,...)")
+    algo.add_argument("--min-entropy", type=float, metavar="H",
+                      help="also require min(left, right) branching entropy >= H nats")
+    add_quiet_option(p)
+    p.set_defaults(func=run)
+
+
+def _thresholds(text: str | None, max_n: int) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    values = [float(v) for v in text.split(",") if v.strip()]
+    if len(values) != max_n - 1:
+        raise SystemExit(f"zhtext discover: error: --thresholds needs {max_n - 1} values "
+                         f"(lengths 2..{max_n}), got {len(values)}")
+    return (0.0, *values)
+
+
+def run(args: argparse.Namespace) -> int:
+    corpus = open_corpus(args)
+    finder = WordDiscoverer(max_n=args.max_n, min_count=args.min_count,
+                            thresholds=_thresholds(args.thresholds, args.max_n),
+                            min_entropy=args.min_entropy)
+    started = time.perf_counter()
+    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
+        finder.fit(corpus, progress=bar, on_stage=lambda name: bar.stage(name)(0))
+    lexicon = finder.lexicon_.with_min_length(args.min_length).ranked(args.rank)
+    if args.new_only:
+        lexicon = lexicon.without(Lexicon.load(args.reference or jieba_dictionary()).words)
+    if args.top is not None:
+        lexicon = lexicon.top(args.top)
+    if finder.stats_.total == 0:
+        warn(args, "the input holds no word characters: the lexicon is empty")
+    if corpus.replacements:
+        warn(args, f"{corpus.replacements} undecodable byte sequences were replaced by U+FFFD")
+    lexicon.save(args.output, format=args.format)
+    say(args, f"{len(lexicon)} words from {finder.stats_.total:,} characters "
+              f"(min count {finder.min_count_}) in {time.perf_counter() - started:.1f} s"
+              + ("" if args.output == "-" else f" -> {args.output}"))
+    sys.stdout.flush()
+    return 0
