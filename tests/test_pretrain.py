@@ -171,3 +171,7 @@ def test_cli_end_to_end(cli, tmp_path, text_file):
     assert again.stderr.strip().splitlines() == [
         f"zhtext pretrain: error: {folder} already exists: pass --overwrite to replace it, "
         f"or --resume to continue its training"]
+    replaced = cli("pretrain", str(text_file), "-o", str(folder), "--overwrite", "--max-steps", "2",
+                   "-q", *TINY_FLAGS)
+    assert replaced.returncode == 0 and replaced.stderr == ""
+    assert json.loads((folder / REPORT).read_text(encoding="utf-8"))["steps"] == 2

@@ -574,6 +574,8 @@ def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = 
     _check_output(output, resume, overwrite)
     corpus = _rereadable(corpus)
     state = _load_checkpoint(torch, output) if resume else None
+    if overwrite and not resume:
+        (output / CHECKPOINT).unlink(missing_ok=True)  # never resume someone else's run later
     if state is not None:
         saved = PretrainConfig(**state["config"])
         config = replace(saved, **{name: getattr(config, name) for name in _RUN_OPTIONS})
