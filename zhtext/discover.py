@@ -99,7 +99,7 @@ class WordDiscoverer:
 
     def _cohesive_ngrams(self, encoded: EncodedCorpus):
         """Count levels, score cohesion, mark covered gaps; return the stats, cover, passed rows."""
-        layout = KeyLayout.for_vocabulary(len(encoded.vocab), self.max_n + 1)
+        layout = KeyLayout.for_vocabulary(len(encoded.vocab), self.max_n)
         covered = np.zeros(len(encoded.codes), np.uint8)
         levels: list[Level] = []
         cohesions: list[np.ndarray] = []

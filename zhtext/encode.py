@@ -109,8 +109,10 @@ class _Encoder:
         self.code_points: list[int] = []                        # provisional id - 1 -> code point
         self.buffer = np.zeros(1 << 16, dtype=np.int32)
         self.size = 1  # buffer[0] = 0: the leading boundary
+        self.lines = 0
 
     def add(self, text: str) -> None:
+        self.lines += text.count("\n")
         points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
         ids = self.table[points]
         if (ids == _UNSEEN).any():
@@ -159,20 +161,18 @@ def encode(corpus, breaks: BreakSpec = None, progress: ProgressFn | None = None,
            **corpus_options) -> EncodedCorpus:
     """Read ``corpus`` once and encode it (anything :func:`zhtext.corpus.as_corpus` accepts).
 
-    Lines are joined with a boundary; the pieces of one long line are joined
-    without one, so n-grams across a piece cut are still counted.
+    A line end is a boundary like any break character; a long line is never
+    cut, so every n-gram of it is counted.
     """
     encoder = _Encoder(breaks)
     batch: list[str] = []
-    batch_chars = lines = 0
-    for piece in as_corpus(corpus, **corpus_options).pieces(progress):
-        batch.append(piece.text + "\n" if piece.ends_line else piece.text)
-        batch_chars += len(piece.text)
-        lines += piece.ends_line
+    batch_chars = 0
+    for block in as_corpus(corpus, **corpus_options).blocks(progress):
+        batch.append(block)
+        batch_chars += len(block)
         if batch_chars >= _BATCH_CHARS:
             encoder.add("".join(batch))
             batch, batch_chars = [], 0
     encoder.add("".join(batch))
     codes, vocab = encoder.finish()
-    return EncodedCorpus(codes, vocab, lines)
-
+    return EncodedCorpus(codes, vocab, encoder.lines)

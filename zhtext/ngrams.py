@@ -78,6 +78,10 @@ class KeyLayout:
         per_word = 64 // bits
         return cls(bits, per_word, -(-max_len // per_word))
 
+    def _replace_words(self, words: int) -> KeyLayout:
+        """The same packing with ``words`` words per key (as stored keys were made)."""
+        return KeyLayout(self.bits, self.per_word, words)
+
 
 @njit(cache=True, inline="always")
 def _mix(x):
@@ -140,28 +144,29 @@ def _find(slots, keys, key):
 
 
 # --------------------------------------------------------------------- counting
-# A counting table has one row per slot: the key words, then the count, then the
-# start of the n-gram's first occurrence (so one probe touches one cache line).
+# A counting table has one row per slot: the key words, the count, then the
+# n-gram's id (its insertion order, stable when the table grows); ``first[id]``
+# is the start of its first occurrence. One probe touches one cache line.
 
 
 @njit(cache=True, nogil=True)
-def _count_level(codes, n, bits, per_word, words, prev_row_at, slot_at, either, capacity,
+def _count_level(codes, n, bits, per_word, words, prev_row_at, id_at, either, capacity,
                  parts, part):
     """Count the n-grams whose (n-1)-prefix or (n-1)-suffix was kept at level n-1.
 
     ``prev_row_at[i]`` is the kept row of the (n-1)-gram starting at ``i`` (-1 if
     none). With ``either`` one kept side suffices (needed to finish the
     entropies of level n-1); otherwise both must be kept (all a count >= min_count
-    needs). Writes ``slot_at[i]``, the table slot of the n-gram starting at ``i``
-    (-1 if not counted), and returns the table (see above). ``capacity`` is a
-    power of two, the starting size.
+    needs). Writes ``id_at[i] = id * parts + part`` for the n-gram starting at
+    ``i`` and returns ``(table, first)`` (see above); ``capacity`` is the
+    starting size, a power of two.
 
-    Only n-grams whose hash falls in partition ``part`` of ``parts`` are
-    counted, so threads can count disjoint partitions into their own tables;
-    ``slot_at`` then holds ``slot * parts + part``.
+    Threads count disjoint partitions into their own tables: an n-gram belongs
+    to partition ``(first id + last id) % parts``, decided before any hashing.
     """
-    count_col, first_col = words, words + 1
+    count_col, id_col = words, words + 1
     table = np.zeros((capacity, words + 2), np.uint64)
+    first = np.zeros(1 << 16, np.int64)
     used = 0
     key = np.zeros(words, np.uint64)
     run = 0
@@ -173,35 +178,39 @@ def _count_level(codes, n, bits, per_word, words, prev_row_at, slot_at, either, 
         if run < n:
             continue
         start = end - n + 1
+        if parts > 1 and (codes[start] + codes[end]) % parts != part:
+            continue
         has_prefix = prev_row_at[start] >= 0
         has_suffix = prev_row_at[start + 1] >= 0
         if not (has_prefix or has_suffix) or not (either or (has_prefix and has_suffix)):
             continue
         _pack(codes, start, n, bits, per_word, key)
-        h = _hash(key)
-        if parts > 1 and (h >> np.uint64(48)) % np.uint64(parts) != part:
-            continue
         mask = np.uint64(capacity - 1)
-        slot = h & mask
+        slot = _hash(key) & mask
         while table[slot, count_col] != 0 and not _same(table, slot, key):
             slot = (slot + np.uint64(1)) & mask
-        if table[slot, count_col] == 0:
-            table[slot, :words] = key
-            table[slot, first_col] = start
-            used += 1
-        table[slot, count_col] += np.uint64(1)
-        slot_at[start] = slot * parts + part
+        id_at[start] = table[slot, id_col] * parts + part
+        if table[slot, count_col] != 0:
+            table[slot, count_col] += np.uint64(1)
+            continue
+        table[slot, :words] = key
+        table[slot, count_col] = 1
+        table[slot, id_col] = used
+        id_at[start] = used * parts + part
+        if used == first.shape[0]:
+            first = np.concatenate((first, np.zeros(used, np.int64)))
+        first[used] = start
+        used += 1
         if 2 * used > capacity:
-            table, capacity = _grow(table, words, slot_at, start, parts, part)
-    return table
+            table, capacity = _grow(table, words)
+    return table, first[:used]
 
 
 @njit(cache=True, nogil=True)
-def _grow(table, words, slot_at, last, parts, part):
-    """Double the table and rehash; re-point this partition's ``slot_at`` up to ``last``."""
+def _grow(table, words):
+    """Double the table and rehash (ids, and so ``id_at``, are unaffected)."""
     capacity = 2 * table.shape[0]
     grown = np.zeros((capacity, words + 2), np.uint64)
-    moved = np.full(table.shape[0], -1, np.int64)
     mask = np.uint64(capacity - 1)
     for row in range(table.shape[0]):
         if table[row, words] != 0:
@@ -209,49 +218,44 @@ def _grow(table, words, slot_at, last, parts, part):
             while grown[slot, words] != 0:
                 slot = (slot + np.uint64(1)) & mask
             grown[slot] = table[row]
-            moved[row] = slot
-    for i in range(last + 1):
-        if slot_at[i] >= 0 and slot_at[i] % parts == part:
-            slot_at[i] = moved[slot_at[i] // parts] * parts + part
     return grown, capacity
 
 
 @njit(cache=True, nogil=True)
-def _neighbour_sums(table, words, prev_row_at, prev_left, prev_right):
+def _neighbour_sums(table, words, first, prev_row_at, prev_left, prev_right):
     """Each counted n-gram with ``c >= 2`` adds ``c log c`` to the right sum of its
     prefix and to the left sum of its suffix (rows of the level below)."""
-    count_col, first_col = words, words + 1
     for slot in range(table.shape[0]):
-        c = table[slot, count_col]
+        c = table[slot, words]
         if c >= 2:
-            first = table[slot, first_col]
+            start = first[table[slot, words + 1]]
             gain = c * math.log(c)
-            if prev_row_at[first] >= 0:
-                prev_right[prev_row_at[first]] += gain
-            if prev_row_at[first + 1] >= 0:
-                prev_left[prev_row_at[first + 1]] += gain
+            if prev_row_at[start] >= 0:
+                prev_right[prev_row_at[start]] += gain
+            if prev_row_at[start + 1] >= 0:
+                prev_left[prev_row_at[start + 1]] += gain
 
 
 @njit(cache=True, nogil=True)
-def _kept_rows(table, words, min_count, first_row, keys, counts):
-    """Copy the slots with ``c >= min_count`` to ``keys``/``counts`` from ``first_row`` on.
+def _kept_rows(table, words, used, min_count, first_row, keys, counts):
+    """Copy the n-grams with ``c >= min_count`` to ``keys``/``counts`` from ``first_row`` on.
 
-    Returns slot -> kept row (-1 if pruned).
+    Returns id -> kept row (-1 if pruned).
     """
-    row_of = np.full(table.shape[0], -1, np.int64)
+    row_of = np.full(used, -1, np.int64)
     row = first_row
     for slot in range(table.shape[0]):
         if table[slot, words] >= min_count:
             keys[row] = table[slot, :words]
             counts[row] = table[slot, words]
-            row_of[slot] = row
+            row_of[table[slot, words + 1]] = row
             row += 1
     return row_of
 
 
 @njit(cache=True, nogil=True)
 def _rows_at(slot_at, row_of):
-    """Turn ``slot_at`` (``slot * parts + part``) into kept rows (-1 where pruned)."""
+    """Turn ``slot_at`` (``id * parts + part``) into kept rows (-1 where pruned)."""
     for i in range(slot_at.shape[0]):
         if slot_at[i] >= 0:
             slot_at[i] = row_of[slot_at[i]]
@@ -310,7 +314,7 @@ class NgramStats:
                  keys: np.ndarray, lengths: np.ndarray, counts: np.ndarray,
                  left_entropies: np.ndarray, right_entropies: np.ndarray):
         self.vocab, self.total, self.max_n, self.min_count = vocab, int(total), max_n, min_count
-        self.layout = KeyLayout.for_vocabulary(len(vocab), max_n + 1)
+        self.layout = KeyLayout.for_vocabulary(len(vocab), 1)._replace_words(keys.shape[1])
         self.keys, self.lengths, self.counts = keys, lengths, counts
         self.left_entropies, self.right_entropies = left_entropies, right_entropies
         self._slots = _build_index(keys)
@@ -496,7 +500,7 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
     if min_count < 1:
         raise InputError(f"min_count must be at least 1, not {min_count}")
     vocab, codes = encoded.vocab, encoded.codes
-    layout = KeyLayout.for_vocabulary(len(vocab), max_n + 1)
+    layout = KeyLayout.for_vocabulary(len(vocab), max_n + entropy)
     level = _unigram_level(vocab, layout, min_count)
     row_at = _unigram_rows(level, len(vocab))[codes]
     slot_at = np.empty_like(row_at)
@@ -505,9 +509,9 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
         yield level, row_at
         capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
         tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
-        capacity = max(t.shape[0] for t in tables)
-        for table in tables:
-            _neighbour_sums(table, layout.words, row_at, level.left_sum, level.right_sum)
+        capacity = max(table.shape[0] for table, _ in tables)
+        for table, first in tables:
+            _neighbour_sums(table, layout.words, first, row_at, level.left_sum, level.right_sum)
         level = _prune(tables, layout.words, min_count, slot_at, n)
         del tables
         row_at, slot_at = slot_at, row_at
@@ -518,7 +522,7 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
     yield level, row_at
 
 
-def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> list[np.ndarray]:
+def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> list[tuple]:
     """Count level ``n`` in :data:`THREADS` hash partitions, one thread each (Numba releases the GIL)."""
     slot_at[:] = -1
     args = (codes, n, layout.bits, layout.per_word, layout.words, row_at, slot_at, either, capacity,
@@ -529,20 +533,19 @@ def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> li
         return list(pool.map(lambda part: _count_level(*args, part), range(THREADS)))
 
 
-def _prune(tables: list[np.ndarray], words: int, min_count: int, slot_at: np.ndarray,
-           n: int) -> Level:
-    """Keep the n-grams with ``c >= min_count`` of all partitions; ``slot_at`` becomes ``row_at``."""
-    kept = sum(int((t[:, words] >= min_count).sum()) for t in tables)
+def _prune(tables: list[tuple], words: int, min_count: int, id_at: np.ndarray, n: int) -> Level:
+    """Keep the n-grams with ``c >= min_count`` of all partitions; ``id_at`` becomes ``row_at``."""
+    kept = sum(int((table[:, words] >= min_count).sum()) for table, _ in tables)
     keys = np.zeros((kept, words), np.uint64)
     counts = np.zeros(kept, np.int64)
     parts = len(tables)
-    row_of = np.full(parts * max(t.shape[0] for t in tables), -1, np.int64)  # slot*parts+part -> row
-    first = 0
-    for part, table in enumerate(tables):
-        rows = _kept_rows(table, words, min_count, first, keys, counts)
-        row_of[part: parts * len(rows): parts] = rows
-        first += int((rows >= 0).sum())
-    _rows_at(slot_at, row_of)
+    row_of = np.full(parts * max(len(first) for _, first in tables), -1, np.int64)
+    done = 0
+    for part, (table, first) in enumerate(tables):
+        rows = _kept_rows(table, words, len(first), min_count, done, keys, counts)
+        row_of[part: parts * len(rows): parts] = rows  # index id * parts + part
+        done += int((rows >= 0).sum())
+    _rows_at(id_at, row_of)
     return Level(n, keys, counts)
 
 

@@ -1,0 +1,148 @@
+"""New-word discovery benchmark: end-to-end speed and memory, counting vs a plain Counter, quality.
+
+    python benchmarks/bench_discover.py speed     # zhtext discover on the 142 MB Fudan corpus
+    python benchmarks/bench_discover.py counting  # 1-4-gram counting vs collections.Counter, 20 MB
+    python benchmarks/bench_discover.py quality   # precision on People's Daily + PKU test, jieba F1
+    python benchmarks/bench_discover.py all
+
+Each part prints one JSON object. ``speed`` runs the real console script in a
+child process and reads its peak RSS from ``getrusage(RUSAGE_CHILDREN)``
+(run it in a fresh process so no earlier child inflates that figure).
+``counting`` measures, in the same run and on the same text, zhtext's
+encoding + exact counting of every 1-4-gram (``min_count=1``) and a plain
+Python ``Counter`` over the same fragments. ``quality`` uses default settings
+only; the gold vocabulary is the PKU training word list plus the test gold
+words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import lzma
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "corpora"
+
+
+def speed(shared: Path) -> dict:
+    corpus = shared / "raw" / "fudan_textcls.txt.xz"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "lexicon.tsv"
+        zhtext = Path(sys.executable).with_name("zhtext")
+        start = time.perf_counter()
+        subprocess.run([str(zhtext), "discover", str(corpus), "-o", str(out), "-q"], check=True)
+        wall = time.perf_counter() - start
+        words = sum(1 for _ in out.open(encoding="utf-8")) - 1
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2  # KiB -> GiB
+    return {"corpus": corpus.name, "wall_s": round(wall, 2), "peak_rss_gib": round(peak, 3),
+            "words": words, "targets": {"wall_s": 30, "peak_rss_gib": 2}}
+
+
+def _slice(shared: Path, megabytes: int) -> str:
+    with lzma.open(shared / "raw" / "fudan_textcls.txt.xz", "rb") as f:
+        data = f.read(megabytes * 10 ** 6)
+    return data.decode("utf-8", errors="ignore")
+
+
+def _counter_ngrams(lines: list[str], max_n: int) -> Counter:
+    """The baseline: fragments by the same break rule, then a Counter of every n-gram."""
+    from zhtext.encode import is_break
+
+    counts: Counter = Counter()
+    for line in lines:
+        fragment = []
+        for char in line + "\n":
+            if not is_break(char):
+                fragment.append(char)
+                continue
+            text = "".join(fragment)
+            for n in range(1, max_n + 1):
+                counts.update(text[i:i + n] for i in range(len(text) - n + 1))
+            fragment = []
+    return counts
+
+
+def counting(shared: Path, megabytes: int = 20) -> dict:
+    from zhtext.encode import encode
+    from zhtext.ngrams import NgramStats, count_levels
+
+    text = _slice(shared, megabytes)
+    lines = text.split("\n")
+    size_mb = len(text.encode("utf-8")) / 1e6
+    NgramStats.fit(lines[:100], max_n=4, min_count=1, entropy=False)  # compile outside the clock
+    start = time.perf_counter()
+    encoded = encode(lines)
+    levels = [level for level, _ in count_levels(encoded, 4, 1, entropy=False)]
+    ours = time.perf_counter() - start
+    NgramStats.from_levels(encoded, levels, 4, 1, entropy=False)
+    with_measures = time.perf_counter() - start
+    start = time.perf_counter()
+    baseline = _counter_ngrams(lines, 4)
+    plain = time.perf_counter() - start
+    distinct = sum(len(level.counts) for level in levels)
+    assert len(baseline) == distinct, "the two counts disagree"
+    return {"slice_mb": round(size_mb, 1), "distinct_ngrams": distinct,
+            "zhtext_counting_s": round(ours, 2), "zhtext_with_cohesion_s": round(with_measures, 2),
+            "counter_s": round(plain, 2), "zhtext_mb_s": round(size_mb / ours, 2),
+            "counter_mb_s": round(size_mb / plain, 2), "speedup": round(plain / ours, 1),
+            "target_speedup": 10}
+
+
+def quality(shared: Path) -> dict:
+    import jieba
+
+    from zhtext.corpus import Corpus
+    from zhtext.discover import WordDiscoverer
+    from zhtext.evaluate import score
+
+    sighan = shared / "sighan2005"
+    gold_words = {w.strip() for w in open(sighan / "pku_training_words.utf8", encoding="utf-8")}
+    gold_lines = open(sighan / "pku_test_gold.utf8", encoding="utf-8").read().splitlines()
+    for line in gold_lines:
+        gold_words.update(line.split())
+    start = time.perf_counter()
+    finder = WordDiscoverer().fit(Corpus.from_files([shared / "raw" / "peoples_daily_199801.txt",
+                                                     sighan / "pku_test.utf8"]))
+    seconds = time.perf_counter() - start
+    lexicon = finder.lexicon_.with_min_length(2)
+    precision = {f"p@{k}": round(sum(w in gold_words for w in lexicon.words[:k]) / k, 4)
+                 for k in (100, 1000, 10000)}
+    with tempfile.TemporaryDirectory() as tmp:
+        userdict = Path(tmp) / "user.txt"
+        finder.lexicon_.save(userdict, format="jieba")  # all lengths: single characters too
+        tokenizer = jieba.Tokenizer(dictionary=str(userdict))
+        test = open(sighan / "pku_test.utf8", encoding="utf-8").read().splitlines()
+        predicted = [" ".join(w for w in tokenizer.cut(line, HMM=False) if w.strip())
+                     for line in test]
+    jieba_scores = score(gold_lines, predicted, gold_words)
+    return {"words_found": len(finder.lexicon_), "words_len2plus": len(lexicon),
+            "min_count": finder.min_count_, "fit_s": round(seconds, 1), **precision,
+            "jieba_with_lexicon_only": {"f1": round(jieba_scores.f1, 4),
+                                        "precision": round(jieba_scores.precision, 4),
+                                        "recall": round(jieba_scores.recall, 4)},
+            "targets": {"p@1000": 0.93, "p@10000": 0.70}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("part", choices=("speed", "counting", "quality", "all"))
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--mb", type=int, default=20, help="slice size for counting")
+    args = parser.parse_args()
+    parts = ("speed", "counting", "quality") if args.part == "all" else (args.part,)
+    for part in parts:
+        result = speed(args.shared) if part == "speed" else (
+            counting(args.shared, args.mb) if part == "counting" else quality(args.shared))
+        print(json.dumps({part: result}, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
