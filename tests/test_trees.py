@@ -138,3 +138,13 @@ def test_dependency_tree_by_name():
     assert dependency_tree(impact, "eisner") == dependency_tree(impact, "cle") == [2, 0, 2]
     with pytest.raises(InputError):
         dependency_tree(impact, "greedy")
+
+
+def test_centred_columns_remove_general_salience():
+    from zhtext.trees import centred
+    # masking token 1 moves tokens 2 and 3 by 9 alike: no preference is left for it as their head
+    salient = np.array([[0, 1, 0.0], [9, 0, 2.0], [9, 3, 0.0]])
+    result = centred(salient)
+    assert result[1, 0] == result[2, 0] == 0
+    assert np.all(np.diag(result) == 0)
+    np.testing.assert_allclose(result.sum(axis=0), 0.0)

@@ -17,12 +17,16 @@ From an impact matrix ``F`` (``F[i, j]``: how much masking token j changes the
 representation of masked token i, Wu et al. 2020) the arc scores are
 (:func:`arc_scores`)::
 
-    P[d, h]  = exp F[d, h] / Σ_{h' ≠ d} exp F[d, h']     (row softmax, diagonal left out)
+    G[d, h]  = F[d, h] − 1/(n-1) Σ_{i ≠ h} F[i, h]         (each column centred)
+    P[d, h]  = exp G[d, h] / Σ_{h' ≠ d} exp G[d, h']     (row softmax, diagonal left out)
     S[h, d]  = P[d, h]                                     (d depends on the token that moves it most)
     S[0, d]  = 1/(n-1) Σ_{i ≠ d} P[i, d]                   (root: the token the others depend on most)
 
-The root score uses no gold information: it is the average share of the other
-tokens' impact that token ``d`` receives, on the same scale as the arcs.
+Centring the columns removes what masking ``h`` does to *every* token (a comma
+or 的 perturbs the whole sentence) and keeps what it does to ``d`` in
+particular; without it every token picks the same few salient heads. The root
+score uses no gold information: it is the average share of the other tokens'
+sensitivity that token ``d`` receives, on the same scale as the arcs.
 
 Constituency (:func:`top_down`): split the span recursively where the impact
 across the two halves is low and within them high (Wu et al.'s top-down rule on
@@ -55,9 +59,18 @@ def normalised(impact: np.ndarray) -> np.ndarray:
     return weights / weights.sum(axis=1, keepdims=True)
 
 
+def centred(impact: np.ndarray) -> np.ndarray:
+    """``F`` minus the mean of each column over its off-diagonal entries (diagonal kept at 0)."""
+    matrix = np.asarray(impact, dtype=np.float64)
+    n = matrix.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    means = np.where(off, matrix, 0.0).sum(axis=0) / max(n - 1, 1)
+    return np.where(off, matrix - means, 0.0)
+
+
 def arc_scores(impact: np.ndarray) -> np.ndarray:
     """The ``(n+1, n+1)`` arc-score matrix ``S`` of an ``n×n`` impact matrix (module docstring)."""
-    p = normalised(impact)
+    p = normalised(centred(impact))
     n = p.shape[0]
     scores = np.zeros((n + 1, n + 1))
     scores[1:, 1:] = p.T
