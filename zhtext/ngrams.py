@@ -146,7 +146,7 @@ def _find(slots, keys, key):
 # --------------------------------------------------------------------- counting
 # A counting table has one row per slot: the key words, the count, then the
 # n-gram's id (its insertion order, stable when the table grows); ``first[id]``
-# is the start of its first occurrence. One probe touches one cache line.
+# is the start of its first occurrence.
 
 
 @njit(cache=True, nogil=True)
@@ -210,7 +210,7 @@ def _count_level(codes, n, bits, per_word, words, prev_row_at, id_at, either, ca
 def _grow(table, words):
     """Double the table and rehash (ids, and so ``id_at``, are unaffected)."""
     capacity = 2 * table.shape[0]
-    grown = np.zeros((capacity, words + 2), np.uint64)
+    grown = np.zeros((capacity, table.shape[1]), np.uint64)
     mask = np.uint64(capacity - 1)
     for row in range(table.shape[0]):
         if table[row, words] != 0:
@@ -510,7 +510,7 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
         capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
         tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
         capacity = max(table.shape[0] for table, _ in tables)
-        for table, first in tables:
+        for table, first in tables if entropy else ():
             _neighbour_sums(table, layout.words, first, row_at, level.left_sum, level.right_sum)
         level = _prune(tables, layout.words, min_count, slot_at, n)
         del tables
