@@ -39,6 +39,11 @@ def test_dot_not_between_digits_is_punctuation():
     assert words("版本3.结束.") == ["版本", "3", ".", "结束", "."]
 
 
+def test_dash_and_ellipsis_runs_are_one_token():
+    assert words("他说——不……好—…") == ["他说", "——", "不", "……", "好", "—", "…"]
+    assert words("――⋯⋯") == ["――", "⋯⋯"]
+
+
 def test_urls_and_emails_are_one_token():
     assert words("见https://example.com/a?b=1&c=2。写信到 li.ming@mail.pku.edu.cn！") == [
         "见", "https://example.com/a?b=1&c=2", "。", "写信到", "li.ming@mail.pku.edu.cn", "！"]

@@ -60,6 +60,11 @@ _FIB = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
 _ALONE = -1e4
+DISTINCT_EDGES = True
+NUMBER = 0x110000
+"""The symbol that stands for every number (a digit run, see :mod:`zhtext.tokens`) in the
+statistics and the decoder: one unit, so a number is never split, but the model
+learns whether it forms a word with the characters around it (``2001年``)."""
 
 
 # -- hashing and the lookup table ------------------------------------------
@@ -117,6 +122,31 @@ def string_hash(word: str) -> int:
 
 
 # -- learning ----------------------------------------------------------------
+_UNIT_CLASSES = (tokens.HAN, tokens.DIGIT, tokens.DOT, tokens.PERCENT)
+
+
+@njit(cache=True)
+def _collapse_numbers(seq: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Han runs and numbers as the model sees them: each run of digits, decimal points and
+    percent signs that starts with a digit becomes one :data:`NUMBER`; any other such run a break (0)."""
+    out = np.empty(seq.shape[0], dtype=np.int64)
+    size, i, n = 0, 0, seq.shape[0]
+    while i < n:
+        point = seq[i]
+        if point == 0 or table[point] == tokens.HAN:
+            out[size] = point
+            size += 1
+            i += 1
+            continue
+        j = i
+        while j < n and seq[j] != 0 and table[seq[j]] != tokens.HAN:
+            j += 1
+        out[size] = NUMBER if table[point] == tokens.DIGIT else 0
+        size += 1
+        i = j
+    return out[:size]
+
+
 @njit(cache=True)
 def _window_hashes(seq: np.ndarray, previous: np.ndarray, n: int) -> np.ndarray:
     """Hashes of the n-grams starting at each position (0 where one would cross a boundary)."""
@@ -187,11 +217,16 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
     unigram = seq[seq != 0]
     h0 = _entropy(unigram) if unigram.size else 0.0
     previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
+    neighbours = seq
+    if DISTINCT_EDGES:
+        neighbours = seq.copy()
+        edges = np.flatnonzero(seq == 0)
+        neighbours[edges] = -1 - np.arange(edges.shape[0])
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent = None
     for n in range(1, max_len + 1):
         hashes = _window_hashes(seq, previous, n)
-        level = _Level(hashes, seq, n)
+        level = _Level(hashes, neighbours, n)
         if parent is None:
             vbe_l, vbe_r = level.left - h0, level.right - h0
         else:
@@ -315,16 +350,17 @@ def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, le
 # -- decoding ----------------------------------------------------------------
 @njit(cache=True)
 def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: np.ndarray,
-               vals: np.ndarray, max_len: int, out: np.ndarray, count: int) -> int:
-    """Append to ``out`` the word starts of the best segmentation of ``points[lo:hi]``.
+               vals: np.ndarray, max_len: int, out: np.ndarray, count: int, offsets: np.ndarray) -> int:
+    """Append to ``out`` the word starts of the best segmentation of the units ``points[lo:hi]``.
 
-    Forward dynamic programming: ``best[j]`` is the highest total score of a
-    segmentation of the first ``j`` characters; a candidate word's score is
-    read from the table (``NaN`` marks a string that is only a prefix of
-    candidates). A character that no candidate covers is a word of its own,
-    at the score ``_ALONE`` (a penalty, so that any segmentation covering it
-    by candidates wins). No word starts at a combining mark or joiner, nor
-    right after a joiner.
+    A *unit* is a character of a Han run or a whole number (:data:`NUMBER`);
+    ``offsets[u]`` is the text offset of unit ``u``. Forward dynamic
+    programming: ``best[j]`` is the highest total score of a segmentation of
+    the first ``j`` units; a candidate word's score is read from the table
+    (``NaN`` marks a string that is only a prefix of candidates). A unit that
+    no candidate covers is a word of its own, at the score ``_ALONE`` (a
+    penalty, so that any segmentation covering it by candidates wins). No word
+    starts at a combining mark or joiner, nor right after a joiner.
     """
     m = hi - lo
     best = np.full(m + 1, -np.inf)
@@ -348,27 +384,67 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
         at = lo + j
         if j == 0 or not (classes[at] == tokens.MARK or classes[at] == tokens.JOINER
                           or classes[at - 1] == tokens.JOINER):
-            out[count] = at
+            out[count] = offsets[at]
             count += 1
     out[first:count] = out[first:count][::-1].copy()
     return count
 
 
 @njit(cache=True)
+def _is_number(classes: np.ndarray, a: int, b: int) -> bool:
+    """True if the fixed token ``[a, b)`` is a number: digits, with decimal points and percent signs."""
+    if classes[a] != tokens.DIGIT:
+        return False
+    for i in range(a + 1, b):
+        c = classes[i]
+        if c != tokens.DIGIT and c != tokens.DOT and c != tokens.PERCENT:
+            return False
+    return True
+
+
+@njit(cache=True)
 def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
              vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Word starts (plus the end) and a whitespace flag per token of one text."""
+    """Word starts (plus the end) and a whitespace flag per token of one text.
+
+    A maximal sequence of adjacent Han runs and numbers is decoded as one
+    sequence of units, each number standing as the symbol :data:`NUMBER`; a
+    number alone is a word as the rules made it.
+    """
     starts, kinds = tokens.token_starts(classes, spans)
+    n_tokens = kinds.shape[0]
+    number = np.zeros(n_tokens, dtype=np.bool_)
+    for k in range(n_tokens):
+        if kinds[k] == tokens.FIXED:
+            number[k] = _is_number(classes, starts[k], starts[k + 1])
     out = np.empty(points.shape[0] + 1, dtype=np.int64)
     space = np.zeros(points.shape[0], dtype=np.bool_)
-    count = 0
-    for k in range(kinds.shape[0]):
-        if kinds[k] == tokens.MODEL:
-            count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len, out, count)
-        else:
-            space[count] = kinds[k] == tokens.WHITESPACE
-            out[count] = starts[k]
-            count += 1
+    units = np.empty(points.shape[0] + 1, dtype=np.int64)
+    unit_classes = np.empty(points.shape[0] + 1, dtype=np.uint8)
+    offsets = np.empty(points.shape[0] + 1, dtype=np.int64)
+    count, k = 0, 0
+    while k < n_tokens:
+        if kinds[k] == tokens.MODEL or number[k]:
+            g = k
+            while g < n_tokens and (kinds[g] == tokens.MODEL or number[g]):
+                g += 1
+            if not (g == k + 1 and number[k]):
+                u = 0
+                for t in range(k, g):
+                    if number[t]:
+                        units[u], unit_classes[u], offsets[u] = NUMBER, tokens.DIGIT, starts[t]
+                        u += 1
+                    else:
+                        for i in range(starts[t], starts[t + 1]):
+                            units[u], unit_classes[u], offsets[u] = points[i], classes[i], i
+                            u += 1
+                count = _best_cuts(units, unit_classes, 0, u, keys, vals, max_len, out, count, offsets)
+                k = g
+                continue
+        space[count] = kinds[k] == tokens.WHITESPACE
+        out[count] = starts[k]
+        count += 1
+        k += 1
     out[count] = points.shape[0]
     return out[: count + 1], space[:count]
 
@@ -429,10 +505,10 @@ class Segmenter:
         if max_len < 1 or min_count < 1:
             raise InputError("max_len and min_count must be at least 1")
         table = tokens.class_table()
-        encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
+        encoded = encode(corpus, breaks=lambda char: table[ord(char)] not in _UNIT_CLASSES,
                          progress=progress, **corpus_options)
         alphabet = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)
-        seq = alphabet[encoded.codes]
+        seq = _collapse_numbers(alphabet[encoded.codes], table)
         hashes, autonomy, lengths, counts = autonomy_table(seq, max_len, min_count)
         if method == "nvbe":
             scores = autonomy * lengths

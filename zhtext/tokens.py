@@ -18,6 +18,9 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
 * **Combining marks**, variation selectors, emoji modifiers and the zero-width
   joiner stick to the character before them (a joiner also to the one after),
   so ``é`` written as ``e`` + U+0301 or a family emoji is never split.
+* **Dashes and ellipses**: a run of dashes (``—``, ``―``) or of ellipsis
+  characters (``…``, ``⋯``) is one token: the Chinese dash ``——`` and ellipsis
+  ``……`` are single punctuation marks written with two characters (GB/T 15834).
 * **Everything else** (punctuation, symbols, emoji, controls) is one token per
   character.
 
@@ -35,7 +38,7 @@ import unicodedata
 import numpy as np
 from numba import njit
 
-HAN, LETTER, DIGIT, SPACE, PUNCT, MARK, JOINER, DOT, PERCENT = range(9)
+HAN, LETTER, DIGIT, SPACE, PUNCT, MARK, JOINER, DOT, PERCENT, DASH, ELLIPSIS = range(11)
 """Character classes, as stored in :func:`class_table`."""
 
 MODEL, FIXED, WHITESPACE = 0, 1, 2
@@ -45,6 +48,7 @@ _HAN_NAMES = ("CJK ", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC")
 _HAN_EXTRA = "〇○々〻ー"
 _JOINERS = "\u200d"
 _DOTS, _PERCENTS = ".．", "%％"
+_DASHES, _ELLIPSES = "—―", "…⋯"
 _MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 URL_OR_EMAIL = re.compile(
@@ -64,6 +68,10 @@ def char_class(char: str) -> int:
         return DOT
     if char in _PERCENTS:
         return PERCENT
+    if char in _DASHES:
+        return DASH
+    if char in _ELLIPSES:
+        return ELLIPSIS
     if char in _JOINERS:
         return JOINER
     if category[0] == "M" or any(lo <= point <= hi for lo, hi in _MARK_RANGES):
@@ -161,5 +169,7 @@ def _joins(classes: np.ndarray, i: int) -> bool:
         return before == DIGIT and i + 1 < classes.shape[0] and classes[i + 1] == DIGIT
     if here == DIGIT and before == DOT:
         return i >= 2 and classes[i - 2] == DIGIT
+    if here == DASH or here == ELLIPSIS:
+        return before == here
     return here == PERCENT and before == DIGIT
 
