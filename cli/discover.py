@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
                             min_entropy=args.min_entropy)
     started = time.perf_counter()
     with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
-        finder.fit(corpus, progress=bar, on_stage=lambda name: bar.stage(name)(0))
+        finder.fit(corpus, progress=bar, on_stage=bar.stage)
     lexicon = finder.lexicon_.with_min_length(args.min_length).ranked(args.rank)
     if args.new_only:
         lexicon = lexicon.without(Lexicon.load(args.reference or jieba_dictionary()).words)

@@ -47,13 +47,18 @@ class ProgressBar:
                     f"{rate} {left:4.0f}s left")
         else:
             text = f"{self.label} {_human(done, self.unit)} {rate} {elapsed:4.0f}s"
+        self._draw(text)
+
+    def _draw(self, text: str) -> None:
         self.stream.write("\r" + text[:110].ljust(110))
         self.stream.flush()
         self._drawn = True
 
     def stage(self, label: str) -> "ProgressBar":
-        """Switch to a new stage label; the clock restarts."""
+        """Start a new stage: the clock restarts and the label shows until amounts arrive."""
         self.label, self.start = label, time.monotonic()
+        if self.enabled:
+            self._draw(f"{label} ...")
         return self
 
     def close(self) -> None:
