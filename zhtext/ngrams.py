@@ -59,6 +59,8 @@ FORMAT_VERSION = 1
 MAX_ORDER = 12
 THREADS = max(1, min(2, os.cpu_count() or 1))
 """Counting threads: each level is split into this many hash partitions."""
+DENSE_PAIRS = 1 << 25
+"""Bigrams are counted in a dense matrix when (V+1)^2 cells fit in this many (128 MB)."""
 COLUMNS = ("ngram", "length", "count", "probability", "cohesion", "left_entropy",
            "right_entropy", "score")
 
@@ -507,19 +509,102 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
     capacity = 1 << 16
     for n in range(2, max_n + 1 + entropy):
         yield level, row_at
-        capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
-        tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
-        capacity = max(table.shape[0] for table, _ in tables)
-        for table, first in tables if entropy else ():
-            _neighbour_sums(table, layout.words, first, row_at, level.left_sum, level.right_sum)
-        level = _prune(tables, layout.words, min_count, slot_at, n)
-        del tables
+        side = (len(vocab) if entropy else len(level.counts)) + 1  # ids that can take part
+        if n == 2 and side ** 2 <= DENSE_PAIRS:
+            level = _pair_level(codes, side, row_at, slot_at, entropy, min_count, layout, level)
+        else:
+            capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
+            tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
+            capacity = max(table.shape[0] for table, _ in tables)
+            for table, first in tables if entropy else ():
+                _neighbour_sums(table, layout.words, first, row_at, level.left_sum,
+                                level.right_sum)
+            level = _prune(tables, layout.words, min_count, slot_at, n)
+            del tables
         row_at, slot_at = slot_at, row_at
         if n > max_n:
             return
         if not len(level.counts):
             break
     yield level, row_at
+
+
+def _pair_level(codes, size, unigram_row_at, row_at, either, min_count, layout, unigrams) -> Level:
+    """Level 2 in a dense ``size x size`` matrix: with ids ranked by frequency, the frequent
+    pairs share a small corner of it, so counting is cache friendly and needs no hashing.
+
+    Fills ``row_at`` with the kept bigram rows and finishes the unigrams' entropy sums.
+    """
+    matrix = _count_pairs(codes, size, unigram_row_at, either)
+    unigram_row = np.full(size, -1, np.int64)
+    unigram_row[unigrams.keys[:, 0].astype(np.int64)] = np.arange(len(unigrams.counts))
+    if either:
+        _pair_sums(matrix, size, unigram_row, unigrams.left_sum, unigrams.right_sum)
+    keys, counts = _pair_rows(matrix, size, min_count, layout.bits, layout.words)
+    _pair_rows_at(codes, size, matrix, row_at)
+    return Level(2, keys, counts)
+
+
+@njit(cache=True, nogil=True)
+def _count_pairs(codes, size, unigram_row_at, either):
+    """Counts of the candidate bigrams (see :func:`_count_level`), indexed ``a * size + b``.
+
+    Every id of a candidate is below ``size``: all ids with ``either``, else only
+    kept characters take part, and those are the ids ``1..K`` (ranked by count).
+    """
+    matrix = np.zeros(size * size, np.uint32)
+    for i in range(codes.shape[0] - 1):
+        a, b = codes[i], codes[i + 1]
+        if a == 0 or b == 0:
+            continue
+        has_prefix, has_suffix = unigram_row_at[i] >= 0, unigram_row_at[i + 1] >= 0
+        if (has_prefix or has_suffix) and (either or (has_prefix and has_suffix)):
+            matrix[a * size + b] += 1
+    return matrix
+
+
+@njit(cache=True, nogil=True)
+def _pair_sums(matrix, size, unigram_row, left_sum, right_sum):
+    """c log c of every bigram seen twice, into the sums of its two characters."""
+    for cell in range(matrix.shape[0]):
+        c = matrix[cell]
+        if c >= 2:
+            gain = c * math.log(c)
+            a, b = cell // size, cell % size
+            if unigram_row[a] >= 0:
+                right_sum[unigram_row[a]] += gain
+            if unigram_row[b] >= 0:
+                left_sum[unigram_row[b]] += gain
+
+
+@njit(cache=True, nogil=True)
+def _pair_rows(matrix, size, min_count, bits, words):
+    """Keys and counts of the kept bigrams; each matrix cell becomes its row + 1 (0: none)."""
+    kept = 0
+    for cell in range(matrix.shape[0]):
+        if matrix[cell] >= min_count:
+            kept += 1
+    keys = np.zeros((kept, words), np.uint64)
+    counts = np.zeros(kept, np.int64)
+    row = 0
+    for cell in range(matrix.shape[0]):
+        c = matrix[cell]
+        matrix[cell] = 0
+        if c >= min_count:
+            keys[row, 0] = np.uint64(cell // size) | (np.uint64(cell % size) << np.uint64(bits))
+            counts[row] = c
+            row += 1
+            matrix[cell] = row
+    return keys, counts
+
+
+@njit(cache=True, nogil=True)
+def _pair_rows_at(codes, size, matrix, row_at):
+    for i in range(codes.shape[0] - 1):
+        a, b = codes[i], codes[i + 1]
+        inside = 0 < a < size and 0 < b < size
+        row_at[i] = np.int64(matrix[a * size + b]) - 1 if inside else -1
+    row_at[codes.shape[0] - 1] = -1
 
 
 def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> list[tuple]:
