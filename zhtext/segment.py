@@ -354,7 +354,8 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
     """Append to ``out`` the word starts of the best segmentation of the units ``points[lo:hi]``.
 
     A *unit* is a character of a Han run or a whole number (:data:`NUMBER`);
-    ``offsets[u]`` is the text offset of unit ``u``. Forward dynamic
+    ``offsets[u]`` is the text offset of unit ``u`` (an empty ``offsets``: units are
+    the characters of ``points`` themselves). Forward dynamic
     programming: ``best[j]`` is the highest total score of a segmentation of
     the first ``j`` units; a candidate word's score is read from the table
     (``NaN`` marks a string that is only a prefix of candidates). A unit that
@@ -384,7 +385,7 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
         at = lo + j
         if j == 0 or not (classes[at] == tokens.MARK or classes[at] == tokens.JOINER
                           or classes[at - 1] == tokens.JOINER):
-            out[count] = offsets[at]
+            out[count] = offsets[at] if offsets.shape[0] else at
             count += 1
     out[first:count] = out[first:count][::-1].copy()
     return count
@@ -428,6 +429,11 @@ def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: n
             g = k
             while g < n_tokens and (kinds[g] == tokens.MODEL or number[g]):
                 g += 1
+            if g == k + 1 and not number[k]:  # a Han run alone: its characters are the units
+                count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len,
+                                   out, count, offsets[:0])
+                k = g
+                continue
             if not (g == k + 1 and number[k]):
                 u = 0
                 for t in range(k, g):
