@@ -157,6 +157,7 @@ def test_numbers_are_units_the_model_can_attach():
     texts = [t[:5] + str(rng.randint(1, 2999)) + "年" + t[5:] for t in texts]
     numbers = Segmenter.fit(texts)
     assert "2001年" in numbers.cut(texts[0][:5] + "2001年")  # learned: a number, then 年
+    assert numbers.cut("2001年2002年") == ["2001年", "2002年"]  # at most one number in a word
     for text in ("12345", "３．１４", "12.5%", "第12.5%的", "2001年2002年", texts[1]):
         words = numbers.cut(text)
         assert "".join(words) == text

@@ -61,6 +61,7 @@ _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
 _ALONE = -1e4
 DISTINCT_EDGES = True
+ONE_NUMBER = True
 NUMBER = 0x110000
 """The symbol that stands for every number (a digit run, see :mod:`zhtext.tokens`) in the
 statistics and the decoder: one unit, so a number is never split, but the model
@@ -222,6 +223,7 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
         neighbours = seq.copy()
         edges = np.flatnonzero(seq == 0)
         neighbours[edges] = -1 - np.arange(edges.shape[0])
+    numbers = np.concatenate(([0], np.cumsum(seq == NUMBER)))  # numbers[i]: NUMBERs before i
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent = None
     for n in range(1, max_len + 1):
@@ -235,6 +237,8 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
             vbe_r = level.right - parent.right[prefix]
             vbe_l = level.left - parent.left[suffix]
         keep = level.counts >= (1 if n == 1 else min_count)
+        if n > 1 and ONE_NUMBER:  # at most one number in a word
+            keep &= numbers[level.where + n] - numbers[level.where] <= 1
         if keep.any():
             score = vbe_l[keep] - vbe_l[keep].mean() + vbe_r[keep] - vbe_r[keep].mean()
             out_hashes.append(level.keys[keep])
