@@ -1,16 +1,23 @@
 """Unsupervised word segmentation learned from raw text.
 
 Method: normalized variation of branching entropy (nVBE; Magistry & Sagot
-2012, after Harris 1955 and Jin & Tanaka-Ishii 2006), decoded by dynamic
-programming.
+2012, after Harris 1955 and Jin & Tanaka-Ishii 2006) as boundary evidence,
+combined with a word-unigram language model re-estimated by EM ("joint",
+the default), decoded by dynamic programming.
 
 1. Pre-tokenization (:mod:`zhtext.tokens`) fixes every token that is not
    Chinese text: letter/digit runs, URLs, punctuation, whitespace. Only Han
-   runs are left to the model.
-2. In the Han runs of the training corpus every n-gram ``x`` of length
-   ``1..max_len`` is counted, with the entropy of the character after it,
-   ``h_r(x)`` (the start/end of a run counts as one symbol), and before it,
-   ``h_l(x)``. A word boundary is where uncertainty *rises*, so
+   runs and numbers are left to the model. A *number* (a digit run, with
+   decimal points and percent signs) is one unit, written :data:`NUMBER` in
+   the statistics: it is never split, but the model learns whether it forms a
+   word with the characters next to it (``2001年``). A word holds at most one
+   number (two numbers are two values: ``1月1日`` is not one word).
+2. In the runs of units of the training corpus every n-gram ``x`` of length
+   ``1..max_len`` is counted, with the entropy of the unit after it,
+   ``h_r(x)``, and before it, ``h_l(x)``. The start or end of a run (a
+   punctuation mark, a line end) tells nothing about what follows, so each
+   occurrence of one counts as a neighbour of its own. A word boundary is
+   where uncertainty *rises*, so
 
        VBE_r(x) = h_r(x) - h_r(x[:-1])        VBE_l(x) = h_l(x) - h_l(x[1:])
 
@@ -18,16 +25,19 @@ programming.
    Longer strings have systematically lower entropies, so each is centred on
    its length: ``nVBE(x) = VBE(x) - mean over the n-grams y with |y| = |x|``.
    The *autonomy* of ``x`` is ``a(x) = nVBE_l(x) + nVBE_r(x)``.
-3. A Han run ``c_1..c_m`` is cut into the words ``w_1..w_k`` maximising
-   ``sum_i a(w_i) * |w_i|``: every character is credited with the autonomy of the
-   word that covers it. Candidate words are the n-grams seen at least
-   ``min_count`` times; any single character is always a candidate
-   (autonomy 0, the average, when never seen).
+3. ``joint``: candidate words are the single units and the n-grams seen at
+   least ``min_count`` times with ``a(x) > 0``. Word probabilities ``p(w)``
+   are re-estimated by EM, a segmentation weighing ``prod_i p(w_i) exp(a(w_i)
+   |w_i|)``, and a run is cut into the words maximising
+   ``sum_i log p(w_i) + a(w_i) |w_i|``. ``nvbe``: the words maximise
+   ``sum_i a(w_i) |w_i|`` over all counted n-grams. A unit no candidate covers
+   is a word of its own.
 
 Defaults, fixed a priori and never chosen by looking at a gold segmentation:
 ``max_len = 6`` (words of 7+ characters are rare in any Chinese standard and
 their statistics are sparse), ``min_count = 2`` (an n-gram seen once has no
-branching information: both its entropies are 0).
+branching information: both its entropies are 0); EM stops on the relative
+log-likelihood gain (``1e-4``), a label-free rule.
 
 The decoder is one Numba pass: characters are hashed on the fly
 (a 64-bit polynomial hash of the code points) and looked up in an
@@ -60,8 +70,6 @@ _FIB = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
 _ALONE = -1e4
-DISTINCT_EDGES = True
-ONE_NUMBER = True
 NUMBER = 0x110000
 """The symbol that stands for every number (a digit run, see :mod:`zhtext.tokens`) in the
 statistics and the decoder: one unit, so a number is never split, but the model
@@ -212,17 +220,16 @@ class _Level:
 def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
     """``(hashes, autonomies, lengths, counts)`` of the candidate words of a code-point sequence.
 
-    ``seq`` holds the Han runs of the corpus as code points separated by 0
-    (and starting and ending with 0). See the module docstring for the formula.
+    ``seq`` holds the runs of units of the corpus (Han code points and
+    :data:`NUMBER`) separated by 0 (and starting and ending with 0). See the
+    module docstring for the formula.
     """
     unigram = seq[seq != 0]
     h0 = _entropy(unigram) if unigram.size else 0.0
     previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
-    neighbours = seq
-    if DISTINCT_EDGES:
-        neighbours = seq.copy()
-        edges = np.flatnonzero(seq == 0)
-        neighbours[edges] = -1 - np.arange(edges.shape[0])
+    neighbours = seq.copy()  # as neighbours, each run edge is a symbol of its own
+    edges = np.flatnonzero(seq == 0)
+    neighbours[edges] = -1 - np.arange(edges.shape[0])
     numbers = np.concatenate(([0], np.cumsum(seq == NUMBER)))  # numbers[i]: NUMBERs before i
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent = None
@@ -237,7 +244,7 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
             vbe_r = level.right - parent.right[prefix]
             vbe_l = level.left - parent.left[suffix]
         keep = level.counts >= (1 if n == 1 else min_count)
-        if n > 1 and ONE_NUMBER:  # at most one number in a word
+        if n > 1:  # at most one number in a word
             keep &= numbers[level.where + n] - numbers[level.where] <= 1
         if keep.any():
             score = vbe_l[keep] - vbe_l[keep].mean() + vbe_r[keep] - vbe_r[keep].mean()
