@@ -158,9 +158,9 @@ def test_numbers_are_units_the_model_can_attach():
     numbers = Segmenter.fit(texts)
     assert "2001年" in numbers.cut(texts[0][:5] + "2001年")  # learned: a number, then 年
     assert numbers.cut("2001年2002年") == ["2001年", "2002年"]  # at most one number in a word
-    for text in ("12345", "３．１４", "12.5%", "第12.5%的", "2001年2002年", texts[1]):
+    for text in ("12345", "３．１４", "12.5%", "第12.5%的", "2001年2002年", "零下－５年", "-", texts[1]):
         words = numbers.cut(text)
         assert "".join(words) == text
         cuts = set(itertools.accumulate(len(w) for w in words))
-        for match in re.finditer(r"[0-9０-９][0-9０-９.．%％]*", text):  # never split inside
+        for match in re.finditer(r"[-－]?[0-9０-９][0-9０-９.．%％]*", text):  # never split inside
             assert not cuts & set(range(match.start() + 1, match.end()))

@@ -44,6 +44,11 @@ def test_dash_and_ellipsis_runs_are_one_token():
     assert words("――⋯⋯") == ["――", "⋯⋯"]
 
 
+def test_minus_sign_before_a_digit_joins_the_number():
+    assert words("气温－５到-3，零下−12.5%") == ["气温", "－５", "到", "-3", "，", "零下", "−12.5%"]
+    assert words("1998-2000年B-52 3.5-4 -") == ["1998", "-", "2000", "年", "B", "-", "52", "3.5", "-", "4", "-"]
+
+
 def test_urls_and_emails_are_one_token():
     assert words("见https://example.com/a?b=1&c=2。写信到 li.ming@mail.pku.edu.cn！") == [
         "见", "https://example.com/a?b=1&c=2", "。", "写信到", "li.ming@mail.pku.edu.cn", "！"]

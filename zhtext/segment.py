@@ -131,28 +131,42 @@ def string_hash(word: str) -> int:
 
 
 # -- learning ----------------------------------------------------------------
-_UNIT_CLASSES = (tokens.HAN, tokens.DIGIT, tokens.DOT, tokens.PERCENT)
+_UNIT_CLASSES = (tokens.HAN, tokens.DIGIT, tokens.DOT, tokens.PERCENT, tokens.MINUS)
 
 
 @njit(cache=True)
 def _collapse_numbers(seq: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Han runs and numbers as the model sees them: each run of digits, decimal points and
-    percent signs that starts with a digit becomes one :data:`NUMBER`; any other such run a break (0)."""
+    """Han runs and numbers as the model sees them.
+
+    ``seq`` holds Han characters, digits, decimal points, percent and minus
+    signs (0 for everything else). As in :mod:`zhtext.tokens`, a number starts
+    at a digit, or at a minus sign before a digit that does not follow a digit
+    or decimal point, and goes on over digits, decimal points and percent
+    signs; it becomes one :data:`NUMBER`. Any other non-Han character becomes
+    a break (0).
+    """
     out = np.empty(seq.shape[0], dtype=np.int64)
     size, i, n = 0, 0, seq.shape[0]
     while i < n:
         point = seq[i]
-        if point == 0 or table[point] == tokens.HAN:
+        kind = table[point] if point != 0 else tokens.PUNCT
+        if point == 0 or kind == tokens.HAN:
             out[size] = point
-            size += 1
+        elif kind == tokens.DIGIT or (
+                kind == tokens.MINUS and i + 1 < n and seq[i + 1] != 0 and table[seq[i + 1]] == tokens.DIGIT
+                and not (seq[i - 1] != 0 and (table[seq[i - 1]] == tokens.DIGIT
+                                               or table[seq[i - 1]] == tokens.DOT))):
+            out[size] = NUMBER
             i += 1
+            while i < n and seq[i] != 0 and (table[seq[i]] == tokens.DIGIT or table[seq[i]] == tokens.DOT
+                                             or table[seq[i]] == tokens.PERCENT):
+                i += 1
+            size += 1
             continue
-        j = i
-        while j < n and seq[j] != 0 and table[seq[j]] != tokens.HAN:
-            j += 1
-        out[size] = NUMBER if table[point] == tokens.DIGIT else 0
+        else:
+            out[size] = 0
         size += 1
-        i = j
+        i += 1
     return out[:size]
 
 
@@ -404,10 +418,12 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
 
 @njit(cache=True)
 def _is_number(classes: np.ndarray, a: int, b: int) -> bool:
-    """True if the fixed token ``[a, b)`` is a number: digits, with decimal points and percent signs."""
-    if classes[a] != tokens.DIGIT:
+    """True if the fixed token ``[a, b)`` is a number: digits, with decimal points, percent
+    signs and a leading minus sign."""
+    first = a + 1 if classes[a] == tokens.MINUS else a
+    if first >= b or classes[first] != tokens.DIGIT:
         return False
-    for i in range(a + 1, b):
+    for i in range(first + 1, b):
         c = classes[i]
         if c != tokens.DIGIT and c != tokens.DOT and c != tokens.PERCENT:
             return False

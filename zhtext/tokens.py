@@ -10,7 +10,9 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   Greek, Cyrillic, Hangul, ... ASCII or full width) and decimal digits (ASCII
   or full width) is one token: ``iPhone15``, ``ＣＰＵ``, ``１９９８``. A decimal point
   between two digits (``3.14``, ``３．１４``) and a percent sign after a digit
-  (``12%``, ``１２％``) stay inside the token.
+  (``12%``, ``１２％``) stay inside the token, and so does a minus sign (``-``,
+  ``－``, ``−``) before a digit when it does not follow a letter or digit
+  (``－５``, but ``1998-2000`` and ``B-52`` keep it apart).
 * **URLs and e-mail addresses** (``https://...``, ``www.example.com/...``,
   ``name@example.com``) are one token each, found by :data:`URL_OR_EMAIL`.
 * **Whitespace** (``str.isspace``) separates tokens; a whitespace run is a
@@ -38,7 +40,7 @@ import unicodedata
 import numpy as np
 from numba import njit
 
-HAN, LETTER, DIGIT, SPACE, PUNCT, MARK, JOINER, DOT, PERCENT, DASH, ELLIPSIS = range(11)
+HAN, LETTER, DIGIT, SPACE, PUNCT, MARK, JOINER, DOT, PERCENT, DASH, ELLIPSIS, MINUS = range(12)
 """Character classes, as stored in :func:`class_table`."""
 
 MODEL, FIXED, WHITESPACE = 0, 1, 2
@@ -48,7 +50,7 @@ _HAN_NAMES = ("CJK ", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC")
 _HAN_EXTRA = "〇○々〻ー"
 _JOINERS = "\u200d"
 _DOTS, _PERCENTS = ".．", "%％"
-_DASHES, _ELLIPSES = "—―", "…⋯"
+_DASHES, _ELLIPSES, _MINUSES = "—―", "…⋯", "-－−"
 _MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 URL_OR_EMAIL = re.compile(
@@ -68,6 +70,8 @@ def char_class(char: str) -> int:
         return DOT
     if char in _PERCENTS:
         return PERCENT
+    if char in _MINUSES:
+        return MINUS
     if char in _DASHES:
         return DASH
     if char in _ELLIPSES:
@@ -171,5 +175,13 @@ def _joins(classes: np.ndarray, i: int) -> bool:
         return i >= 2 and classes[i - 2] == DIGIT
     if here == DASH or here == ELLIPSIS:
         return before == here
+    if here == DIGIT and before == MINUS:
+        return _signs(classes, i - 1)
     return here == PERCENT and before == DIGIT
 
+
+
+@njit(cache=True)
+def _signs(classes: np.ndarray, i: int) -> bool:
+    """True if the minus sign at ``i`` (before a digit) is a sign: not after a letter or digit."""
+    return i == 0 or not (classes[i - 1] == LETTER or classes[i - 1] == DIGIT or classes[i - 1] == DOT)
