@@ -6,18 +6,14 @@ combined with a word-unigram language model re-estimated by EM ("joint",
 the default), decoded by dynamic programming.
 
 1. Pre-tokenization (:mod:`zhtext.tokens`) fixes every token that is not
-   Chinese text: letter/digit runs, URLs, punctuation, whitespace. Only Han
-   runs and numbers are left to the model. A *number* (a digit run, with
-   decimal points and percent signs) is one unit, written :data:`NUMBER` in
-   the statistics: it is never split, but the model learns whether it forms a
-   word with the characters next to it (``2001年``). A word holds at most one
-   number (two numbers are two values: ``1月1日`` is not one word).
-2. In the runs of units of the training corpus every n-gram ``x`` of length
-   ``1..max_len`` is counted, with the entropy of the unit after it,
+   Chinese text: letter/digit runs (numbers included), URLs, punctuation,
+   whitespace. Only Han runs are left to the model.
+2. In the Han runs of the training corpus every n-gram ``x`` of length
+   ``1..max_len`` is counted, with the entropy of the character after it,
    ``h_r(x)``, and before it, ``h_l(x)``. The start or end of a run (a
-   punctuation mark, a line end) tells nothing about what follows, so each
-   occurrence of one counts as a neighbour of its own. A word boundary is
-   where uncertainty *rises*, so
+   punctuation mark, a digit or letter run, a line end) tells nothing about
+   what follows, so each occurrence of one counts as a neighbour of its own.
+   A word boundary is where uncertainty *rises*, so
 
        VBE_r(x) = h_r(x) - h_r(x[:-1])        VBE_l(x) = h_l(x) - h_l(x[1:])
 
@@ -25,13 +21,13 @@ the default), decoded by dynamic programming.
    Longer strings have systematically lower entropies, so each is centred on
    its length: ``nVBE(x) = VBE(x) - mean over the n-grams y with |y| = |x|``.
    The *autonomy* of ``x`` is ``a(x) = nVBE_l(x) + nVBE_r(x)``.
-3. ``joint``: candidate words are the single units and the n-grams seen at
-   least ``min_count`` times with ``a(x) > 0``. Word probabilities ``p(w)``
-   are re-estimated by EM, a segmentation weighing ``prod_i p(w_i) exp(a(w_i)
-   |w_i|)``, and a run is cut into the words maximising
-   ``sum_i log p(w_i) + a(w_i) |w_i|``. ``nvbe``: the words maximise
-   ``sum_i a(w_i) |w_i|`` over all counted n-grams. A unit no candidate covers
-   is a word of its own.
+3. ``joint``: candidate words are the single characters and the n-grams seen
+   at least ``min_count`` times with ``a(x) > 0``. Word probabilities
+   ``p(w)`` are re-estimated by EM, a segmentation weighing
+   ``prod_i p(w_i) exp(a(w_i) |w_i|)``, and a Han run is cut into the words
+   maximising ``sum_i log p(w_i) + a(w_i) |w_i|``. ``nvbe``: the words
+   maximise ``sum_i a(w_i) |w_i|`` over all counted n-grams. A character no
+   candidate covers is a word of its own.
 
 Defaults, fixed a priori and never chosen by looking at a gold segmentation:
 ``max_len = 6`` (words of 7+ characters are rare in any Chinese standard and
@@ -70,10 +66,6 @@ _FIB = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
 _ALONE = -1e4
-NUMBER = 0x110000
-"""The symbol that stands for every number (a digit run, see :mod:`zhtext.tokens`) in the
-statistics and the decoder: one unit, so a number is never split, but the model
-learns whether it forms a word with the characters around it (``2001年``)."""
 
 
 # -- hashing and the lookup table ------------------------------------------
@@ -131,45 +123,6 @@ def string_hash(word: str) -> int:
 
 
 # -- learning ----------------------------------------------------------------
-_UNIT_CLASSES = (tokens.HAN, tokens.DIGIT, tokens.DOT, tokens.PERCENT, tokens.MINUS)
-
-
-@njit(cache=True)
-def _collapse_numbers(seq: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Han runs and numbers as the model sees them.
-
-    ``seq`` holds Han characters, digits, decimal points, percent and minus
-    signs (0 for everything else). As in :mod:`zhtext.tokens`, a number starts
-    at a digit, or at a minus sign before a digit that does not follow a digit
-    or decimal point, and goes on over digits, decimal points and percent
-    signs; it becomes one :data:`NUMBER`. Any other non-Han character becomes
-    a break (0).
-    """
-    out = np.empty(seq.shape[0], dtype=np.int64)
-    size, i, n = 0, 0, seq.shape[0]
-    while i < n:
-        point = seq[i]
-        kind = table[point] if point != 0 else tokens.PUNCT
-        if point == 0 or kind == tokens.HAN:
-            out[size] = point
-        elif kind == tokens.DIGIT or (
-                kind == tokens.MINUS and i + 1 < n and seq[i + 1] != 0 and table[seq[i + 1]] == tokens.DIGIT
-                and not (seq[i - 1] != 0 and (table[seq[i - 1]] == tokens.DIGIT
-                                               or table[seq[i - 1]] == tokens.DOT))):
-            out[size] = NUMBER
-            i += 1
-            while i < n and seq[i] != 0 and (table[seq[i]] == tokens.DIGIT or table[seq[i]] == tokens.DOT
-                                             or table[seq[i]] == tokens.PERCENT):
-                i += 1
-            size += 1
-            continue
-        else:
-            out[size] = 0
-        size += 1
-        i += 1
-    return out[:size]
-
-
 @njit(cache=True)
 def _window_hashes(seq: np.ndarray, previous: np.ndarray, n: int) -> np.ndarray:
     """Hashes of the n-grams starting at each position (0 where one would cross a boundary)."""
@@ -234,9 +187,8 @@ class _Level:
 def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
     """``(hashes, autonomies, lengths, counts)`` of the candidate words of a code-point sequence.
 
-    ``seq`` holds the runs of units of the corpus (Han code points and
-    :data:`NUMBER`) separated by 0 (and starting and ending with 0). See the
-    module docstring for the formula.
+    ``seq`` holds the Han runs of the corpus as code points separated by 0
+    (and starting and ending with 0). See the module docstring for the formula.
     """
     unigram = seq[seq != 0]
     h0 = _entropy(unigram) if unigram.size else 0.0
@@ -244,7 +196,6 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
     neighbours = seq.copy()  # as neighbours, each run edge is a symbol of its own
     edges = np.flatnonzero(seq == 0)
     neighbours[edges] = -1 - np.arange(edges.shape[0])
-    numbers = np.concatenate(([0], np.cumsum(seq == NUMBER)))  # numbers[i]: NUMBERs before i
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent = None
     for n in range(1, max_len + 1):
@@ -258,8 +209,6 @@ def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN
             vbe_r = level.right - parent.right[prefix]
             vbe_l = level.left - parent.left[suffix]
         keep = level.counts >= (1 if n == 1 else min_count)
-        if n > 1:  # at most one number in a word
-            keep &= numbers[level.where + n] - numbers[level.where] <= 1
         if keep.any():
             score = vbe_l[keep] - vbe_l[keep].mean() + vbe_r[keep] - vbe_r[keep].mean()
             out_hashes.append(level.keys[keep])
@@ -375,18 +324,16 @@ def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, le
 # -- decoding ----------------------------------------------------------------
 @njit(cache=True)
 def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: np.ndarray,
-               vals: np.ndarray, max_len: int, out: np.ndarray, count: int, offsets: np.ndarray) -> int:
-    """Append to ``out`` the word starts of the best segmentation of the units ``points[lo:hi]``.
+               vals: np.ndarray, max_len: int, out: np.ndarray, count: int) -> int:
+    """Append to ``out`` the word starts of the best segmentation of ``points[lo:hi]``.
 
-    A *unit* is a character of a Han run or a whole number (:data:`NUMBER`);
-    ``offsets[u]`` is the text offset of unit ``u`` (an empty ``offsets``: units are
-    the characters of ``points`` themselves). Forward dynamic
-    programming: ``best[j]`` is the highest total score of a segmentation of
-    the first ``j`` units; a candidate word's score is read from the table
-    (``NaN`` marks a string that is only a prefix of candidates). A unit that
-    no candidate covers is a word of its own, at the score ``_ALONE`` (a
-    penalty, so that any segmentation covering it by candidates wins). No word
-    starts at a combining mark or joiner, nor right after a joiner.
+    Forward dynamic programming: ``best[j]`` is the highest total score of a
+    segmentation of the first ``j`` characters; a candidate word's score is
+    read from the table (``NaN`` marks a string that is only a prefix of
+    candidates). A character that no candidate covers is a word of its own,
+    at the score ``_ALONE`` (a penalty, so that any segmentation covering it
+    by candidates wins). No word starts at a combining mark or joiner, nor
+    right after a joiner.
     """
     m = hi - lo
     best = np.full(m + 1, -np.inf)
@@ -410,74 +357,27 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
         at = lo + j
         if j == 0 or not (classes[at] == tokens.MARK or classes[at] == tokens.JOINER
                           or classes[at - 1] == tokens.JOINER):
-            out[count] = offsets[at] if offsets.shape[0] else at
+            out[count] = at
             count += 1
     out[first:count] = out[first:count][::-1].copy()
     return count
 
 
 @njit(cache=True)
-def _is_number(classes: np.ndarray, a: int, b: int) -> bool:
-    """True if the fixed token ``[a, b)`` is a number: digits, with decimal points, percent
-    signs and a leading minus sign."""
-    first = a + 1 if classes[a] == tokens.MINUS else a
-    if first >= b or classes[first] != tokens.DIGIT:
-        return False
-    for i in range(first + 1, b):
-        c = classes[i]
-        if c != tokens.DIGIT and c != tokens.DOT and c != tokens.PERCENT:
-            return False
-    return True
-
-
-@njit(cache=True)
 def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
              vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Word starts (plus the end) and a whitespace flag per token of one text.
-
-    A maximal sequence of adjacent Han runs and numbers is decoded as one
-    sequence of units, each number standing as the symbol :data:`NUMBER`; a
-    number alone is a word as the rules made it.
-    """
+    """Word starts (plus the end) and a whitespace flag per token of one text."""
     starts, kinds = tokens.token_starts(classes, spans)
-    n_tokens = kinds.shape[0]
-    number = np.zeros(n_tokens, dtype=np.bool_)
-    for k in range(n_tokens):
-        if kinds[k] == tokens.FIXED:
-            number[k] = _is_number(classes, starts[k], starts[k + 1])
     out = np.empty(points.shape[0] + 1, dtype=np.int64)
     space = np.zeros(points.shape[0], dtype=np.bool_)
-    units = np.empty(points.shape[0] + 1, dtype=np.int64)
-    unit_classes = np.empty(points.shape[0] + 1, dtype=np.uint8)
-    offsets = np.empty(points.shape[0] + 1, dtype=np.int64)
-    count, k = 0, 0
-    while k < n_tokens:
-        if kinds[k] == tokens.MODEL or number[k]:
-            g = k
-            while g < n_tokens and (kinds[g] == tokens.MODEL or number[g]):
-                g += 1
-            if g == k + 1 and not number[k]:  # a Han run alone: its characters are the units
-                count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len,
-                                   out, count, offsets[:0])
-                k = g
-                continue
-            if not (g == k + 1 and number[k]):
-                u = 0
-                for t in range(k, g):
-                    if number[t]:
-                        units[u], unit_classes[u], offsets[u] = NUMBER, tokens.DIGIT, starts[t]
-                        u += 1
-                    else:
-                        for i in range(starts[t], starts[t + 1]):
-                            units[u], unit_classes[u], offsets[u] = points[i], classes[i], i
-                            u += 1
-                count = _best_cuts(units, unit_classes, 0, u, keys, vals, max_len, out, count, offsets)
-                k = g
-                continue
-        space[count] = kinds[k] == tokens.WHITESPACE
-        out[count] = starts[k]
-        count += 1
-        k += 1
+    count = 0
+    for k in range(kinds.shape[0]):
+        if kinds[k] == tokens.MODEL:
+            count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len, out, count)
+        else:
+            space[count] = kinds[k] == tokens.WHITESPACE
+            out[count] = starts[k]
+            count += 1
     out[count] = points.shape[0]
     return out[: count + 1], space[:count]
 
@@ -538,10 +438,10 @@ class Segmenter:
         if max_len < 1 or min_count < 1:
             raise InputError("max_len and min_count must be at least 1")
         table = tokens.class_table()
-        encoded = encode(corpus, breaks=lambda char: table[ord(char)] not in _UNIT_CLASSES,
+        encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
                          progress=progress, **corpus_options)
         alphabet = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)
-        seq = _collapse_numbers(alphabet[encoded.codes], table)
+        seq = alphabet[encoded.codes]
         hashes, autonomy, lengths, counts = autonomy_table(seq, max_len, min_count)
         if method == "nvbe":
             scores = autonomy * lengths
