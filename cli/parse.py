@@ -21,8 +21,9 @@ Parse sentences into trees with no treebank: a masked language model is probed
 by Perturbed Masking (Wu et al., ACL 2020). F(i, j) measures how much masking
 token j as well changes the model's representation of the masked token i; a
 dependency tree is the maximum spanning tree over F (each token depends on the
-token that moves it most, the root is the token the others depend on most),
-a constituency tree splits each span where F across the halves is lowest.
+token that moves it most, beyond what that token does to all others; the root
+is the token the others depend on most), a constituency tree splits each span
+where F across the halves is lowest.
 
 Input: one sentence per line, parsed over characters, or over words with
 --pretokenized (words separated by spaces). A CoNLL-U file is recognised and
