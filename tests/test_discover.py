@@ -3,7 +3,6 @@
 import random
 
 import jieba
-import pytest
 
 from zhtext.discover import WordDiscoverer, default_min_count, discover
 from zhtext.lexicon import Lexicon

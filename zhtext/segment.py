@@ -52,7 +52,7 @@ import numpy as np
 from numba import njit
 
 from . import tokens
-from .atomic import atomic_path
+from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
 from .encode import encode
 from .errors import InputError, ModelError
@@ -531,7 +531,6 @@ class Segmenter:
     # -- files
     def save(self, path: str | os.PathLike) -> None:
         """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically."""
-        from .atomic import atomic_open
         header = {"format": FORMAT, "version": VERSION, "max_len": self.max_len, "info": self.info}
         with atomic_open(path, "wb", encoding=None, newline=None) as handle:
             np.savez_compressed(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
