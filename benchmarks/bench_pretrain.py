@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForMaskedLM
 
-from zhtext.pretrain import REPORT, default_model_path, masked_accuracy
+from zhtext.pretrain import CHECKPOINT, REPORT, default_model_path, masked_accuracy
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 
@@ -45,7 +45,7 @@ def main() -> None:
     report = json.loads((model / REPORT).read_text(encoding="utf-8"))
     pku = masked_accuracy(model, SHARED / "sighan2005" / "pku_test.utf8")
     held = report["heldout"]
-    print(f"| model | {model.name} ({sum(p.stat().st_size for p in model.iterdir()) / 1e6:.1f} MB, "
+    print(f"| model | {model.name} ({sum(p.stat().st_size for p in model.iterdir() if p.name != CHECKPOINT) / 1e6:.1f} MB, "
           f"{report['config']['layers']} layers, hidden {report['config']['hidden']}, "
           f"vocabulary {report['corpus']['vocabulary']:,}) |")
     print("|---|---|")

@@ -364,7 +364,7 @@ class _Trainer:
         return self.train[np.sort(batch)]
 
     def train_step(self) -> tuple[float, int, int]:
-        """One optimizer step: ``(loss, correct, scored)`` on its masked characters."""
+        """One optimizer step: ``(loss, correct, scored)``, scoring the [MASK] positions only."""
         torch, config = self.torch, self.config
         ids = torch.from_numpy(self.next_rows().astype(np.int64))
         inputs, labels = mask_tokens(ids, self.generator, config.mask_prob,
@@ -382,8 +382,9 @@ class _Trainer:
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.step += 1
-        correct = int((logits.argmax(-1) == targets).sum())
-        return float(loss.detach()), correct, len(targets)
+        masked = inputs[labels != IGNORE].to(self.device) == MASK  # kept tokens are trivial to guess
+        correct = int(((logits.argmax(-1) == targets) & masked).sum())
+        return float(loss.detach()), correct, int(masked.sum())
 
     def state(self, vocabulary: list[str], fingerprint: dict) -> dict:
         """Everything :meth:`restore` needs to continue exactly from this step."""
