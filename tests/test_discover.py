@@ -3,9 +3,11 @@
 import random
 
 import jieba
+import pytest
 
 from zhtext.discover import WordDiscoverer, default_min_count, discover
 from zhtext.lexicon import Lexicon
+from zhtext.ngrams import NgramStats
 
 HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
 
@@ -104,3 +106,14 @@ def test_tsv_and_jieba_round_trip(tmp_path):
 def test_without_reference_words():
     lexicon = Lexicon.from_columns(["中国", "新词", "人民"], [5, 4, 3])
     assert lexicon.without(["中国", "人民"]).words == ("新词",)
+
+
+def test_discovery_statistics_equal_a_plain_fit():
+    _, lines = planted_corpus(seed=6, sentences=1500)
+    finder = WordDiscoverer().fit(lines)
+    plain = NgramStats.fit(lines, max_n=4, min_count=finder.min_count_, entropy=False)
+    ours = dict(zip(finder.stats_.strings(), zip(finder.stats_.counts, finder.stats_.cohesions)))
+    assert ours.keys() == set(plain.strings())
+    for gram, count, cohesion in zip(plain.strings(), plain.counts, plain.cohesions):
+        assert ours[gram][0] == count
+        assert ours[gram][1] == pytest.approx(cohesion, nan_ok=True)

@@ -116,7 +116,8 @@ class WordDiscoverer:
                 coh = np.full(len(level.counts), np.nan)
             levels.append(level)
             cohesions.append(coh)
-        stats = NgramStats.from_levels(encoded, levels, self.max_n, self.min_count_, entropy=False)
+        stats = NgramStats.from_levels(encoded, levels, self.max_n, self.min_count_, entropy=False,
+                                       cohesions=np.concatenate(cohesions))
         passed = np.concatenate([self._passes(coh, lv.counts, lv.n, encoded.total)
                                  for coh, lv in zip(cohesions, levels)])
         return stats, covered, passed

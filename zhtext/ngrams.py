@@ -314,14 +314,17 @@ class NgramStats:
 
     def __init__(self, vocab: Vocabulary, total: int, max_n: int, min_count: int,
                  keys: np.ndarray, lengths: np.ndarray, counts: np.ndarray,
-                 left_entropies: np.ndarray, right_entropies: np.ndarray):
+                 left_entropies: np.ndarray, right_entropies: np.ndarray,
+                 cohesions: np.ndarray | None = None):
         self.vocab, self.total, self.max_n, self.min_count = vocab, int(total), max_n, min_count
         self.layout = KeyLayout.for_vocabulary(len(vocab), 1)._replace_words(keys.shape[1])
         self.keys, self.lengths, self.counts = keys, lengths, counts
         self.left_entropies, self.right_entropies = left_entropies, right_entropies
         self._slots = _build_index(keys)
-        self.cohesions = _cohesion(keys, lengths, counts, keys, counts, self._slots,
-                                   max(self.total, 1), self.layout.bits, self.layout.per_word)
+        if cohesions is None:
+            cohesions = _cohesion(keys, lengths, counts, keys, counts, self._slots,
+                                  max(self.total, 1), self.layout.bits, self.layout.per_word)
+        self.cohesions = cohesions
 
     # -- building ------------------------------------------------------------
     @classmethod
@@ -341,15 +344,16 @@ class NgramStats:
 
     @classmethod
     def from_levels(cls, encoded: EncodedCorpus, levels: list[Level], max_n: int, min_count: int,
-                    entropy: bool) -> NgramStats:
-        """Assemble the statistics from the levels :func:`count_levels` produced."""
+                    entropy: bool, cohesions: np.ndarray | None = None) -> NgramStats:
+        """Assemble the statistics from the levels :func:`count_levels` produced
+        (``cohesions``: already computed, in the same row order)."""
         keys = np.concatenate([lv.keys for lv in levels])
         lengths = np.concatenate([np.full(len(lv.counts), lv.n, np.uint8) for lv in levels])
         counts = np.concatenate([lv.counts for lv in levels])
         left = np.concatenate([lv.entropy(lv.left_sum, entropy) for lv in levels])
         right = np.concatenate([lv.entropy(lv.right_sum, entropy) for lv in levels])
         return cls(encoded.vocab, encoded.total, max_n, min_count, keys, lengths, counts, left,
-                   right)
+                   right, cohesions)
 
     # -- queries ---------------------------------------------------------------
     def __len__(self) -> int:
