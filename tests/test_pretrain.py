@@ -85,9 +85,20 @@ def test_saved_model_loads_with_auto_classes(tiny_model):
     with torch.no_grad():
         logits = model(**batch).logits
     assert logits.shape == (1, len(sentence) + 2, len(tokenizer))
+    assert model.config.model_type == "roformer"  # the default architecture
     saved = json.loads((folder / REPORT).read_text(encoding="utf-8"))
     assert saved["steps"] == report["steps"] == TINY["max_steps"]
     assert 0 <= saved["heldout"]["masked_accuracy"] <= 1 and saved["heldout"]["masked_characters"] > 0
+
+
+def test_plain_bert_architecture(tmp_path, text_file):
+    folder = tmp_path / "bert"
+    pretrain(text_file, folder, PretrainConfig(**{**TINY, "max_steps": 2, "architecture": "bert"}))
+    model = transformers.AutoModelForMaskedLM.from_pretrained(folder)
+    assert type(model).__name__ == "BertForMaskedLM"
+    assert 0 <= masked_accuracy(folder, text_file, max_sequences=4)["masked_accuracy"] <= 1
+    with pytest.raises(InputError, match="architecture"):
+        PretrainConfig(architecture="gpt").check()
 
 
 def test_masked_accuracy_of_a_saved_model(tmp_path, tiny_model, text_file):

@@ -1,8 +1,14 @@
 """Pretraining a compact character-level masked language model from raw text.
 
 No pretrained Chinese model can be downloaded everywhere zhtext runs, so
-:func:`pretrain` trains one from scratch: a small ``BertForMaskedLM`` whose
-vocabulary is the most frequent characters of the corpus. The result is a
+:func:`pretrain` trains one from scratch: a small BERT encoder whose
+vocabulary is the most frequent characters of the corpus. By default it is a
+``RoFormerForMaskedLM`` (BERT with rotary position embeddings: the attention
+score of two tokens depends on their distance by construction), because a
+plain ``BertForMaskedLM`` with learned absolute positions sat on the "always
+predict the frequent characters" plateau for thousands of CPU steps, while the
+rotary model left it within a few hundred (docs/pretrain.md);
+``architecture="bert"`` builds the plain one. The result is a
 plain Hugging Face directory (``config.json``, ``model.safetensors``,
 ``vocab.txt``, ``tokenizer_config.json``) that ``AutoTokenizer`` and
 ``AutoModelForMaskedLM`` load offline, plus ``training_report.json``.
@@ -58,6 +64,10 @@ MODEL_ENV = "ZHTEXT_MODEL"
 CHECKPOINT = "checkpoint.pt"
 REPORT = "training_report.json"
 IGNORE = -100  # label of the positions that are not scored
+# The two encoders pretrain can build: BERT itself (learned absolute positions) and
+# RoFormer, BERT with rotary position embeddings (Su et al. 2021), which learns
+# to attend to neighbours from the first steps (see docs/pretrain.md).
+ARCHITECTURES = ("roformer", "bert")
 
 _UNICODE = 0x110000
 _BATCH_CHARS = 1 << 20
@@ -79,6 +89,7 @@ class PretrainConfig:
     comes first, and the learning rate reaches zero there.
     """
 
+    architecture: str = "roformer"
     layers: int = 4
     hidden: int = 256
     heads: int = 4
@@ -118,6 +129,9 @@ class PretrainConfig:
             raise InputError("mask_prob and heldout_fraction must lie strictly between 0 and 1")
         if self.time_budget is not None and self.time_budget <= 0:
             raise InputError(f"time_budget must be positive, not {self.time_budget}")
+        if self.architecture not in ARCHITECTURES:
+            raise InputError(f"architecture must be one of {', '.join(ARCHITECTURES)}, "
+                             f"not {self.architecture!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise InputError(f"device must be auto, cpu or cuda, not {self.device!r}")
 
@@ -311,9 +325,22 @@ def mask_tokens(ids, generator, mask_prob: float = 0.15, vocab_size: int | None 
     return inputs, labels
 
 
+def _build_model(transformers, config: PretrainConfig, vocab_size: int):
+    """A freshly initialised masked LM of ``config.architecture`` (RoFormer or BERT)."""
+    sizes = dict(vocab_size=vocab_size, hidden_size=config.hidden, num_hidden_layers=config.layers,
+                 num_attention_heads=config.heads, intermediate_size=config.intermediate,
+                 max_position_embeddings=config.seq_len, pad_token_id=PAD,
+                 hidden_dropout_prob=config.dropout, attention_probs_dropout_prob=config.dropout)
+    if config.architecture == "bert":
+        return transformers.BertForMaskedLM(transformers.BertConfig(**sizes))
+    return transformers.RoFormerForMaskedLM(
+        transformers.RoFormerConfig(embedding_size=config.hidden, **sizes))
+
+
 def _masked_logits(model, inputs, labels):
     """Logits and targets at the scored positions only (the output layer is the costly part)."""
-    hidden = model.bert(input_ids=inputs, attention_mask=(inputs != PAD).long()).last_hidden_state
+    encoder = model.base_model
+    hidden = encoder(input_ids=inputs, attention_mask=(inputs != PAD).long()).last_hidden_state
     scored = labels != IGNORE
     return model.cls(hidden[scored]), labels[scored]
 
@@ -338,12 +365,7 @@ class _Trainer:
         self.torch, self.config, self.train = torch, config, train
         self.device = _pick_device(torch, config.device)
         torch.manual_seed(config.seed)
-        bert = transformers.BertConfig(
-            vocab_size=vocab_size, hidden_size=config.hidden, num_hidden_layers=config.layers,
-            num_attention_heads=config.heads, intermediate_size=config.intermediate,
-            max_position_embeddings=config.seq_len, pad_token_id=PAD,
-            hidden_dropout_prob=config.dropout, attention_probs_dropout_prob=config.dropout)
-        self.model = transformers.BertForMaskedLM(bert).to(self.device)
+        self.model = _build_model(transformers, config, vocab_size).to(self.device)
         decay = [p for p in self.model.parameters() if p.ndim > 1]  # not biases, LayerNorms
         rest = [p for p in self.model.parameters() if p.ndim <= 1]
         self.optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
@@ -466,8 +488,8 @@ def masked_accuracy(model_dir: str | os.PathLike, corpus, *, batch_size: int = 3
         model = transformers.AutoModelForMaskedLM.from_pretrained(model_dir)
     except (OSError, ValueError) as err:
         raise ModelError(f"{model_dir}: cannot load the model: {str(err).splitlines()[0]}") from None
-    if not hasattr(model, "bert"):
-        raise ModelError(f"{model_dir}: not a BERT masked language model")
+    if not hasattr(model, "cls"):
+        raise ModelError(f"{model_dir}: not a BERT-style masked language model (no 'cls' head)")
     config = PretrainConfig(seq_len=model.config.max_position_embeddings, batch_size=batch_size,
                             seed=seed, device=device)
     rows = pack(encode_corpus(corpus, tokenizer, progress), config.seq_len)
