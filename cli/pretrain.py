@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 
 from zhtext.pretrain import ARCHITECTURES, CHECKPOINT, REPORT, PretrainConfig, pretrain
 
@@ -21,7 +22,8 @@ are packed into sequences of --seq-len tokens; 15% of the characters are masked
 (80% [MASK], 10% random, 10% kept). AdamW, linear warm-up, then linear decay to
 zero when --max-steps or --time-budget runs out, whichever comes first.
 
-Every --checkpoint-every steps, and on Ctrl-C, DIR/{CHECKPOINT} is written;
+Every --checkpoint-every steps, and on Ctrl-C or SIGTERM (a batch scheduler's
+stop, 'kill'), DIR/{CHECKPOINT} is written;
 --resume continues from it exactly (same corpus required; the budget options
 may change, the model and data options come from the checkpoint). One sequence
 in a hundred is held out: its masked-character accuracy is printed at the end
@@ -90,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         "architecture", "layers", "hidden", "heads", "intermediate", "seq_len", "max_vocab", "min_count",
         "batch_size", "learning_rate", "warmup_steps", "seed", "max_steps", "time_budget",
         "checkpoint_every", "log_every", "device", "threads")})
+    signal.signal(signal.SIGTERM, _interrupt)  # background jobs ignore SIGINT: checkpoint on kill too
     with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
         report = pretrain(open_corpus(args), args.output, config, resume=args.resume,
                           overwrite=args.overwrite, progress=_reporter(args, bar))
@@ -101,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
               f"{held['masked_characters']:,} characters (always guessing the most frequent "
               f"one: {held['unigram_baseline_accuracy']:.1%}), perplexity {held['perplexity']:,.1f}")
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM handler: stop like Ctrl-C, so that the checkpoint is written before exiting."""
+    raise KeyboardInterrupt
 
 
 def _reporter(args: argparse.Namespace, bar: ProgressBar):

@@ -186,3 +186,23 @@ def test_cli_end_to_end(cli, tmp_path, text_file):
                    "-q", *TINY_FLAGS)
     assert replaced.returncode == 0 and replaced.stderr == ""
     assert json.loads((folder / REPORT).read_text(encoding="utf-8"))["steps"] == 2
+
+
+def test_cli_checkpoints_on_sigterm(tmp_path, text_file):
+    """A killed run (SIGTERM: schedulers, `kill`) leaves a checkpoint that --resume continues."""
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "killed"
+    command = [sys.executable, "-m", "zhtext", "pretrain", str(text_file), "-o", str(folder),
+               "--max-steps", "100000", "--log-every", "1", "--checkpoint-every", "100000", *TINY_FLAGS]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    for line in run.stderr:
+        if line.startswith("step 3/"):
+            run.send_signal(signal.SIGTERM)
+            break
+    rest = run.communicate(timeout=120)[1]
+    assert run.returncode == 130 and "interrupted" in rest
+    state = torch.load(folder / CHECKPOINT, map_location="cpu", weights_only=True)
+    assert state["step"] >= 3
