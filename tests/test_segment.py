@@ -159,3 +159,47 @@ def test_numbers_are_whole_words(model):
         for match in re.finditer(r"[-－]?[0-9０-９][0-9０-９.．%％]*", text):  # a word of its own
             assert match.start() in cuts and match.end() in cuts
             assert not cuts & set(range(match.start() + 1, match.end()))
+
+
+def test_corpus_without_chinese_is_a_one_line_error():
+    from zhtext.errors import InputError
+
+    for corpus in (["abc 123"], ["。！"], [""]):
+        with pytest.raises(InputError, match="no Chinese"):
+            Segmenter.fit(corpus)
+
+
+def test_autonomies_match_brute_force_entropies():
+    """nVBE of every candidate, from counts taken by brute force over the Han runs."""
+    import math
+    from collections import Counter
+
+    runs = ["中文分词中文", "分词工具", "中文工具分词", "工具中文"]
+    model = Segmenter.fit(runs, method="nvbe", min_count=2)
+    scores = dict(zip(model.hashes.tolist(), model.scores.tolist()))
+
+    def entropy(gram, side):
+        around = []
+        for k, run in enumerate(runs):
+            at = run.find(gram)
+            while at >= 0:
+                edge = at == 0 if side == "left" else at + len(gram) == len(run)
+                around.append(("edge", k, at) if edge else run[at - 1] if side == "left" else run[at + len(gram)])
+                at = run.find(gram, at + 1)
+        counts = Counter(around).values()
+        total = sum(counts)
+        return math.log(total) - sum(c * math.log(c) for c in counts) / total
+
+    chars = Counter("".join(runs))
+    h0 = math.log(sum(chars.values())) - sum(c * math.log(c) for c in chars.values()) / sum(chars.values())
+    grams = {n: sorted({r[i:i + n] for r in runs for i in range(len(r) - n + 1)
+                        if n == 1 or sum(r2.count(r[i:i + n]) for r2 in runs) >= 2}) for n in (1, 2)}
+    vbe = {g: (entropy(g, "left") - (h0 if len(g) == 1 else entropy(g[1:], "left")),
+               entropy(g, "right") - (h0 if len(g) == 1 else entropy(g[:-1], "right")))
+           for n in grams for g in grams[n]}
+    for n, kept in grams.items():
+        mean_l = sum(vbe[g][0] for g in kept) / len(kept)
+        mean_r = sum(vbe[g][1] for g in kept) / len(kept)
+        for g in kept:
+            expected = (vbe[g][0] - mean_l + vbe[g][1] - mean_r) * len(g)   # nvbe scores a(w)·|w|
+            assert scores[zs.string_hash(g)] == pytest.approx(expected, abs=1e-5), g

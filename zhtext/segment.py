@@ -9,7 +9,8 @@ the default), decoded by dynamic programming.
    Chinese text: letter/digit runs (numbers included), URLs, punctuation,
    whitespace. Only Han runs are left to the model.
 2. In the Han runs of the training corpus every n-gram ``x`` of length
-   ``1..max_len`` is counted, with the entropy of the character after it,
+   ``1..max_len`` is counted (exactly, by :func:`zhtext.ngrams.count_levels`,
+   the counter behind :mod:`zhtext.ngrams`), with the entropy of the character after it,
    ``h_r(x)``, and before it, ``h_l(x)``. The start or end of a run (a
    punctuation mark, a digit or letter run, a line end) tells nothing about
    what follows, so each occurrence of one counts as a neighbour of its own.
@@ -54,7 +55,8 @@ from numba import njit
 from . import tokens
 from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
-from .encode import encode
+from .encode import EncodedCorpus, encode
+from .ngrams import count_levels
 from .errors import InputError, ModelError
 
 FORMAT, VERSION = "zhtext-segmenter", 1
@@ -133,91 +135,67 @@ def _window_hashes(seq: np.ndarray, previous: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
-def _entropy(symbols: np.ndarray) -> float:
-    """Entropy (nats) of the empirical distribution of ``symbols``: log N - sum c log c / N."""
-    s = np.sort(symbols)
-    n = s.shape[0]
-    acc, run = 0.0, 1
-    for i in range(1, n + 1):
-        if i < n and s[i] == s[i - 1]:
-            run += 1
-        else:
-            acc += run * math.log(run)
-            run = 1
-    return math.log(n) - acc / n
+def _first_positions(row_at: np.ndarray, rows: int) -> np.ndarray:
+    """A position where each kept n-gram occurs (``row_at``: its row at each position, -1: none)."""
+    where = np.flatnonzero(row_at >= 0)
+    first = np.empty(rows, dtype=np.int64)
+    first[row_at[where]] = where
+    return first
 
 
-@njit(cache=True)
-def _group_stats(order: np.ndarray, hashes: np.ndarray, seq: np.ndarray, n: int):
-    """Per distinct n-gram (``order`` sorts its positions by hash): hash, count, h_l, h_r, a position."""
-    m = order.shape[0]
-    keys = np.empty(m, dtype=np.uint64)
-    counts = np.empty(m, dtype=np.int64)
-    left = np.empty(m, dtype=np.float64)
-    right = np.empty(m, dtype=np.float64)
-    where = np.empty(m, dtype=np.int64)
-    groups, start = 0, 0
-    for i in range(1, m + 1):
-        if i < m and hashes[order[i]] == hashes[order[start]]:
-            continue
-        positions = order[start:i]
-        keys[groups] = hashes[positions[0]]
-        counts[groups] = i - start
-        left[groups] = _entropy(seq[positions - 1])
-        right[groups] = _entropy(seq[positions + n])
-        where[groups] = positions[0]
-        groups += 1
-        start = i
-    return keys[:groups], counts[:groups], left[:groups], right[:groups], where[:groups]
+def autonomy_table(encoded: EncodedCorpus, seq: np.ndarray, max_len: int = MAX_LEN,
+                   min_count: int = MIN_COUNT):
+    """``(hashes, autonomies, lengths, counts)`` of the candidate words of an encoded corpus.
 
-
-class _Level:
-    """The distinct n-grams of one length, sorted by hash, with their statistics."""
-
-    def __init__(self, hashes: np.ndarray, seq: np.ndarray, n: int):
-        valid = np.flatnonzero(hashes)
-        order = valid[np.argsort(hashes[valid], kind="stable")]
-        self.keys, self.counts, self.left, self.right, self.where = _group_stats(order, hashes, seq, n)
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.keys, keys)
-
-
-def autonomy_table(seq: np.ndarray, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
-    """``(hashes, autonomies, lengths, counts)`` of the candidate words of a code-point sequence.
-
-    ``seq`` holds the Han runs of the corpus as code points separated by 0
-    (and starting and ending with 0). See the module docstring for the formula.
+    ``encoded`` holds the Han runs of the corpus (every other character is a
+    break), ``seq`` the same as code points (0 between runs), for the hashes.
+    Counts and branching entropies are those of :func:`zhtext.ngrams.count_levels`
+    (exact; a run edge is a distinct neighbour each time); see the module
+    docstring for the formula. The n-grams seen ``min_count`` times are
+    candidates, and so is every single character: one seen fewer times has no
+    branching statistics, so both its entropies count as 0 (exact for the
+    default ``min_count`` of 2, where such a character is seen once).
     """
-    unigram = seq[seq != 0]
-    h0 = _entropy(unigram) if unigram.size else 0.0
+    vocab = encoded.vocab
+    rare = vocab.counts < min_count
     previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
-    neighbours = seq.copy()  # as neighbours, each run edge is a symbol of its own
-    edges = np.flatnonzero(seq == 0)
-    neighbours[edges] = -1 - np.arange(edges.shape[0])
+    levels, parent_at = [], None
+    for level, row_at in count_levels(encoded, max_len, min_count):
+        if not len(level.counts) and level.n > 1:
+            break
+        hashes = _window_hashes(seq, previous, level.n)
+        first = _first_positions(row_at, len(level.counts))
+        links = None if parent_at is None else (parent_at[first], parent_at[first + 1])
+        levels.append((level, hashes[first], links))   # links: rows of x[:-1] and x[1:]
+        if level.n == 1:
+            rare_hashes = hashes[_first_positions(encoded.codes - 1, len(vocab))[rare]]
+        parent_at, previous = row_at.copy(), hashes
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
-    parent = None
-    for n in range(1, max_len + 1):
-        hashes = _window_hashes(seq, previous, n)
-        level = _Level(hashes, neighbours, n)
-        if parent is None:
-            vbe_l, vbe_r = level.left - h0, level.right - h0
+    parent_l = parent_r = None   # entropies of the level below
+    for level, hashes, links in levels:
+        h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
+        counts = level.counts
+        if links is None:   # single characters, against the entropy of the character distribution
+            h0 = _entropy(vocab.counts)
+            vbe_l = np.concatenate([h_l, np.zeros(rare.sum())]) - h0
+            vbe_r = np.concatenate([h_r, np.zeros(rare.sum())]) - h0
+            hashes, counts = np.concatenate([hashes, rare_hashes]), np.concatenate([counts, vocab.counts[rare]])
         else:
-            prefix = parent.lookup(previous[level.where])       # x[:-1] starts where x does
-            suffix = parent.lookup(previous[level.where + 1])   # x[1:] one position later
-            vbe_r = level.right - parent.right[prefix]
-            vbe_l = level.left - parent.left[suffix]
-        keep = level.counts >= (1 if n == 1 else min_count)
-        if keep.any():
-            score = vbe_l[keep] - vbe_l[keep].mean() + vbe_r[keep] - vbe_r[keep].mean()
-            out_hashes.append(level.keys[keep])
-            out_scores.append(score)
-            out_lengths.append(np.full(int(keep.sum()), n, dtype=np.int8))
-            out_counts.append(level.counts[keep])
-        previous, parent = hashes, level
+            vbe_l, vbe_r = h_l - parent_l[links[1]], h_r - parent_r[links[0]]
+        parent_l, parent_r = h_l, h_r
+        out_hashes.append(hashes)
+        out_scores.append(vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean())
+        out_lengths.append(np.full(len(hashes), level.n, dtype=np.int8))
+        out_counts.append(counts.astype(np.int64))
     return (np.concatenate(out_hashes), np.concatenate(out_scores),
             np.concatenate(out_lengths), np.concatenate(out_counts))
+
+
+def _entropy(counts: np.ndarray) -> float:
+    """Entropy (nats) of the distribution with these counts: log N - sum c log c / N."""
+    counts = counts[counts > 0].astype(np.float64)
+    total = counts.sum()
+    return math.log(total) - float((counts * np.log(counts)).sum()) / total if total else 0.0
 
 
 @njit(cache=True)
@@ -440,9 +418,10 @@ class Segmenter:
         table = tokens.class_table()
         encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
                          progress=progress, **corpus_options)
-        alphabet = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)
-        seq = alphabet[encoded.codes]
-        hashes, autonomy, lengths, counts = autonomy_table(seq, max_len, min_count)
+        if not encoded.total:
+            raise InputError("the corpus has no Chinese (Han) text to learn from")
+        seq = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)[encoded.codes]
+        hashes, autonomy, lengths, counts = autonomy_table(encoded, seq, max_len, min_count)
         if method == "nvbe":
             scores = autonomy * lengths
         elif method == "joint":
