@@ -158,18 +158,8 @@ def autonomy_table(encoded: EncodedCorpus, seq: np.ndarray, max_len: int = MAX_L
     """
     vocab = encoded.vocab
     rare = vocab.counts < min_count
-    previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
-    levels, parent_at = [], None
-    for level, row_at in count_levels(encoded, max_len, min_count):
-        if not len(level.counts) and level.n > 1:
-            break
-        hashes = _window_hashes(seq, previous, level.n)
-        first = _first_positions(row_at, len(level.counts))
-        links = None if parent_at is None else (parent_at[first], parent_at[first + 1])
-        levels.append((level, hashes[first], links))   # links: rows of x[:-1] and x[1:]
-        if level.n == 1:
-            rare_hashes = hashes[_first_positions(encoded.codes - 1, len(vocab))[rare]]
-        parent_at, previous = row_at.copy(), hashes
+    levels, single_hashes = _linked_levels(encoded, seq, max_len, min_count)
+    rare_hashes = single_hashes[_first_positions(encoded.codes - 1, len(vocab))[rare]]
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent_l = parent_r = None   # entropies of the level below
     for level, hashes, links in levels:
@@ -189,6 +179,28 @@ def autonomy_table(encoded: EncodedCorpus, seq: np.ndarray, max_len: int = MAX_L
         out_counts.append(counts.astype(np.int64))
     return (np.concatenate(out_hashes), np.concatenate(out_scores),
             np.concatenate(out_lengths), np.concatenate(out_counts))
+
+
+def _linked_levels(encoded: EncodedCorpus, seq: np.ndarray, max_len: int, min_count: int):
+    """The non-empty levels of :func:`count_levels` as ``(level, hashes, links)``, and the
+    single-character hash at every position.
+
+    ``hashes`` are the decoder's keys of the level's n-grams; ``links`` the rows
+    of each n-gram's prefix ``x[:-1]`` and suffix ``x[1:]`` in the level below
+    (``None`` for single characters).
+    """
+    previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
+    levels, parent_at, single_hashes = [], None, None
+    for level, row_at in count_levels(encoded, max_len, min_count):
+        if not len(level.counts) and level.n > 1:
+            break
+        hashes = _window_hashes(seq, previous, level.n)
+        first = _first_positions(row_at, len(level.counts))
+        links = None if parent_at is None else (parent_at[first], parent_at[first + 1])
+        levels.append((level, hashes[first], links))
+        single_hashes = hashes if single_hashes is None else single_hashes
+        parent_at, previous = row_at.copy(), hashes
+    return levels, single_hashes
 
 
 def _entropy(counts: np.ndarray) -> float:
