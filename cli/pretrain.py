@@ -14,8 +14,9 @@ ORDER = 50
 
 DESCRIPTION = f"""\
 Train a compact character-level masked language model (BERT with rotary
-positions, or plain BERT) from scratch on raw text and save it in Hugging Face format, for 'zhtext parse' (the
-Perturbed-Masking probe) and anything that loads AutoModelForMaskedLM.
+positions, or plain BERT) from scratch on raw text and save it in Hugging Face
+format, for 'zhtext parse' (the Perturbed-Masking probe) and anything that
+loads AutoModelForMaskedLM.
 
 The vocabulary is the --max-vocab most frequent characters of the corpus. Lines
 are packed into sequences of --seq-len tokens; 15% of the characters are masked

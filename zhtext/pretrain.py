@@ -339,8 +339,7 @@ def _build_model(transformers, config: PretrainConfig, vocab_size: int):
 
 def _masked_logits(model, inputs, labels):
     """Logits and targets at the scored positions only (the output layer is the costly part)."""
-    encoder = model.base_model
-    hidden = encoder(input_ids=inputs, attention_mask=(inputs != PAD).long()).last_hidden_state
+    hidden = model.base_model(input_ids=inputs, attention_mask=(inputs != PAD).long()).last_hidden_state
     scored = labels != IGNORE
     return model.cls(hidden[scored]), labels[scored]
 
