@@ -30,7 +30,16 @@ examples:
   zhtext segment test.txt --corpus news1.txt news2.txt.xz -o test.seg.txt
   zhtext fit news.txt -o news.npz && zhtext segment big.txt.xz --model news.npz --jobs 4 -o big.seg
   zhtext segment test.txt --save model.npz -o test.seg.txt   (learn, save, segment)
-  zhtext segment test.txt --method bert --model bert-dir/ -o test.seg.txt
+  zhtext segment test.txt --method bert --bert bert-dir/ -o test.seg.txt
+  zhtext segment test.txt --method vote --corpus news.txt -o test.seg.txt
+
+methods:
+  stats  the statistical segmenter learned from the raw text (default; fast)
+  bert   cuts where a masked language model's characters barely move each other
+         (Perturbed Masking; slow on a CPU, finds more new words)
+  vote   both: the statistical cut stands unless the language model disagrees
+         by more than one standard deviation of its own evidence (the most
+         accurate; as slow as bert). See docs/segmentation.md.
   echo 我们在2001年买了iPhone。 | zhtext segment - --model news.npz"""
 
 
@@ -45,16 +54,19 @@ def register(subparsers) -> None:
     parser.add_argument("--corpus", nargs="+", default=[], metavar="RAW",
                         help="more raw text to learn from (not segmented)")
     parser.add_argument("--model", metavar="FILE",
-                        help="a model saved by 'zhtext fit' or --save (stats), or a BERT model "
-                             "folder (--method bert); nothing is learned")
+                        help="a statistical model saved by 'zhtext fit' or --save: nothing is learned")
     parser.add_argument("--save", metavar="FILE", help="also save the learned model")
     parser.add_argument("--sep", default=" ", help="word separator (default: one space)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="processes segmenting in parallel, output in input order (default: 1)")
-    parser.add_argument("--method", choices=("stats", "bert"), default="stats",
-                        help="stats: the statistical segmenter (default); bert: cuts from a masked "
-                             "language model's impact matrix (needs torch, see zhtext pretrain)")
-    parser.add_argument("--device", default="auto", help="--method bert: cpu, cuda, ... (default: auto)")
+    parser.add_argument("--method", choices=("stats", "bert", "vote"), default="stats",
+                        help="stats (default), bert or vote (see methods above); bert and vote "
+                             "need torch (pip install 'zhtext[bert]')")
+    parser.add_argument("--bert", metavar="DIR",
+                        help="--method bert/vote: masked-LM folder, e.g. from 'zhtext pretrain' "
+                             "(default: the model shipped with zhtext)")
+    parser.add_argument("--device", default="auto",
+                        help="--method bert/vote: cpu, cuda, ... (default: auto)")
     add_model_options(parser)
     add_quiet_option(parser)
     parser.set_defaults(func=run)
@@ -65,8 +77,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--jobs must be at least 1")
     if "\n" in args.sep or not args.sep:
         raise InputError("--sep must be a non-empty string without a line feed")
-    if args.method == "bert":
-        return _run_bert(args)
+    if args.method != "stats":
+        return _run_masked_lm(args)
+    if args.bert:
+        raise InputError("--bert names the masked LM of --method bert or vote")
     model = _model(args)
     corpus = open_corpus(args, args.input)
     with atomic_open(args.output) as out, ProgressBar("segmenting", enabled=False if args.quiet else None) as bar:
@@ -94,21 +108,28 @@ def _model(args: argparse.Namespace) -> Segmenter:
     return model
 
 
-def _run_bert(args: argparse.Namespace) -> int:
-    """Segment with :class:`zhtext.probe.BertSegmenter` (torch imported only here)."""
-    if args.corpus or args.save or args.lexicon:
-        raise InputError("--method bert learns nothing here: --corpus, --save and --lexicon do not apply")
+def _run_masked_lm(args: argparse.Namespace) -> int:
+    """Segment with :class:`zhtext.probe.BertSegmenter` or :class:`zhtext.vote.VoteSegmenter` (torch imported here)."""
+    if args.method == "bert" and (args.corpus or args.save or args.lexicon or args.model):
+        raise InputError("--method bert learns nothing: --model, --corpus, --save and --lexicon do not apply "
+                         "(the masked LM is --bert DIR)")
+    if args.jobs > 1:
+        raise InputError(f"--method {args.method} runs the language model in one process: drop --jobs "
+                         "(the model is batched; use --device cuda for speed)")
     from zhtext.probe import BertSegmenter
+    from zhtext.vote import VoteSegmenter
 
-    model = BertSegmenter(model=args.model, device=args.device)
+    bert = BertSegmenter(model=args.bert, device=args.device)
+    segmenter = bert if args.method == "bert" else VoteSegmenter(_model(args), bert)
+    corpus = open_corpus(args, args.input)
     ends: collections.deque[bool] = collections.deque()  # does each piece end its line?
 
-    def texts():
-        for piece in open_corpus(args, args.input).pieces():
-            ends.append(piece.ends_line)
-            yield piece.text
+    with atomic_open(args.output) as out, ProgressBar("segmenting", enabled=False if args.quiet else None) as bar:
+        def texts():
+            for piece in corpus.pieces(bar):
+                ends.append(piece.ends_line)
+                yield piece.text
 
-    with atomic_open(args.output) as out:
-        for words in model.cut_lines(texts()):
+        for words in segmenter.cut_lines(texts()):
             out.write(args.sep.join(words) + ("\n" if ends.popleft() else args.sep if words else ""))
     return 0

@@ -198,6 +198,51 @@ def test_segmenter_threshold_is_chosen_without_labels(probe):
     assert segmenter.threshold is not None and segmenter.threshold > 0
 
 
+# -- the vote of the statistical segmenter and the masked LM --------------------------
+VOTE_TEXTS = ["我爱北京天安门", "中国人民大学生", "我们来到北京了", "他们是大学生", "中国人民来了"] * 40
+
+
+@pytest.fixture(scope="module")
+def statistical():
+    from zhtext.segment import Segmenter
+    return Segmenter.fit(VOTE_TEXTS)
+
+
+def test_vote_arithmetic(probe, statistical):
+    from zhtext.vote import VoteSegmenter
+    vote = VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=np.e, spread=0.5))
+    band = np.exp(np.array([1.0, 1.4, 1.6, 0.6, 0.4, np.nan]))   # z = 0, -0.8, -1.2, 0.8, 1.2, NaN
+    cut = np.array([True, True, True, False, False, False])
+    assert (vote.votes(cut, band) > 0).tolist() == [True, True, False, False, True, False]
+
+
+@pytest.mark.parametrize("text", ["我爱北京天安门，中国人民大学生。我是 学生abc123！", "", "  \t", "的",
+                                  "https://example.com 我们来了！！", "龍飛鳳舞😀ok"])
+def test_vote_keeps_text(probe, statistical, text):
+    from zhtext.vote import VoteSegmenter
+    vote = VoteSegmenter(statistical, BertSegmenter(probe=probe))
+    assert "".join(vote.cut(text, keep_whitespace=True)) == text
+    assert "".join(vote.cut(text)) == "".join(text.split())
+
+
+def test_vote_extremes_follow_one_voter(probe, statistical):
+    from zhtext.vote import VoteSegmenter
+    text = "我爱北京天安门。中国人民大学生"
+    deaf = VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=1.0, spread=np.inf))
+    assert deaf.cut(text) == statistical.cut(text)   # the LM's evidence is worth nothing
+    loud = VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=np.inf, spread=1.0))
+    assert loud.cut(text) == list("我爱北京天安门。中国人民大学生")
+    with pytest.raises(InputError, match="spread"):
+        VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=1.0))
+
+
+def test_vote_calibrates_without_labels(probe, statistical):
+    from zhtext.vote import VoteSegmenter
+    bert = BertSegmenter(probe=probe)
+    lines = list(VoteSegmenter(statistical, bert).cut_lines(VOTE_TEXTS[:5]))
+    assert len(lines) == 5 and bert.threshold > 0 and bert.spread > 0
+
+
 # -- the command line -----------------------------------------------------------
 CONLLU = """\
 # sent_id = 1
@@ -244,6 +289,34 @@ def test_cli_errors_are_one_line(cli, tiny, tmp_path):
     assert len(missing.stderr.strip().splitlines()) == 1
     wrong = cli("parse", str(text), "--model", tiny, "--tree", "constituency", "--format", "conllu")
     assert wrong.returncode == 2 and "brackets" in wrong.stderr
+
+
+def test_cli_segments_with_bert_and_vote(cli, tiny, tmp_path):
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(VOTE_TEXTS) + "\n", encoding="utf-8")
+    text = tmp_path / "in.txt"
+    text.write_text("我爱北京天安门，中国人民大学生。\n\n我是 学生abc123！\n", encoding="utf-8")
+    for method in ("bert", "vote"):
+        out = tmp_path / f"{method}.txt"
+        extra = ["--corpus", str(raw)] if method == "vote" else []
+        result = cli("segment", str(text), "--method", method, "--bert", tiny, "--device", "cpu",
+                     *extra, "-o", str(out), "-q")
+        assert result.returncode == 0, result.stderr
+        lines = out.read_text(encoding="utf-8").split("\n")
+        assert [line.replace(" ", "") for line in lines] == ["我爱北京天安门，中国人民大学生。", "", "我是学生abc123！", ""]
+        assert " ， " in lines[0] and "abc123" in lines[2].split()
+
+
+def test_cli_segment_method_errors_are_one_line(cli, tiny, tmp_path):
+    text = tmp_path / "in.txt"
+    text.write_text("我爱北京\n", encoding="utf-8")
+    for args, message in ((["--method", "bert", "--model", "m.npz"], "--bert DIR"),
+                          (["--bert", tiny], "--method bert or vote"),
+                          (["--method", "vote", "--bert", tiny, "--jobs", "2"], "--jobs"),
+                          (["--method", "bert", "--bert", str(tmp_path / "nothing")], "zhtext pretrain")):
+        result = cli("segment", str(text), *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_heatmap_svg_keeps_text(tmp_path):

@@ -552,8 +552,10 @@ class BertSegmenter:
     The scale of ``F`` depends on the model, so ``θ`` is not a constant: unless
     given, it is Otsu's threshold (:func:`otsu_threshold`) of ``log b_t`` over
     the Han-internal pairs of the text segmented so far, re-estimated until
-    ``CALIBRATION_PAIRS`` pairs have been seen and fixed from then on. No label
-    is used. Everything that is not a Han run (punctuation, Latin words,
+    ``CALIBRATION_PAIRS`` pairs have been seen and fixed from then on; the
+    standard deviation of those ``log b_t`` is kept as ``spread`` (the unit in
+    which :class:`zhtext.vote.VoteSegmenter` weighs the model's evidence). No
+    label is used. Everything that is not a Han run (punctuation, Latin words,
     numbers, URLs, whitespace) is cut by the rules of :mod:`zhtext.tokens`, so
     punctuation is always a token of its own. Lines are cut into sentences after
     ``SENTENCE_ENDS`` characters, and each sentence is one model input.
@@ -562,9 +564,9 @@ class BertSegmenter:
     def __init__(self, model: str | os.PathLike | None = None, device: str = "auto",
                  threshold: float | None = None, layer: int = -1, distance: str = "euclidean",
                  batch_tokens: int = DEFAULT_BATCH_TOKENS, window: int = DEFAULT_WINDOW,
-                 probe: Probe | None = None):
+                 probe: Probe | None = None, spread: float | None = None):
         self.probe = probe or Probe(model, device, layer, distance, batch_tokens, window)
-        self.threshold = threshold
+        self.threshold, self.spread = threshold, spread
         self.calibrated = threshold is not None
         self._log_bands: list[np.ndarray] = []
 
@@ -578,11 +580,17 @@ class BertSegmenter:
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
         """:meth:`cut` each line, the model batched over chunks of about ``CHUNK_CHARS`` characters."""
+        for chunk, bands in self.calibrated_bands(lines, progress):
+            yield from self.cut_bands(chunk, bands, keep_whitespace)
+
+    def calibrated_bands(self, lines: Iterable[str], progress: ProgressFn | None = None,
+                         ) -> Iterator[tuple[list[str], list[np.ndarray]]]:
+        """``(chunk, bands)`` for consecutive chunks of ``lines``, calibrating ``θ`` on the way."""
         for chunk in line_chunks(lines):
             bands = self.bands(chunk, progress)
             if not self.calibrated:
                 self.calibrate(chunk, bands)
-            yield from self.cut_bands(chunk, bands, keep_whitespace)
+            yield chunk, bands
 
     def bands(self, lines: Sequence[str], progress: ProgressFn | None = None) -> list[np.ndarray]:
         """Per line, ``b`` between each character and the next (NaN where the model is not asked).
@@ -594,7 +602,7 @@ class BertSegmenter:
         for k, line in enumerate(lines):
             for start, stop in _sentence_spans(line):
                 text = line[start:stop]
-                if any(kind == tokens.MODEL and b - a > 1 for a, b, kind in _pretokens(text)):
+                if any(kind == tokens.MODEL and b - a > 1 for a, b, kind in tokens.pretokens(text)):
                     sentences.append(text)
                     where.append((k, start))
         result = [np.full(max(len(line) - 1, 0), np.nan) for line in lines]
@@ -609,7 +617,7 @@ class BertSegmenter:
         """The words of each line given its :meth:`bands`: Han runs cut where ``b_t < θ``."""
         for line, band in zip(lines, bands):
             words = []
-            for a, b, kind in _pretokens(line):
+            for a, b, kind in tokens.pretokens(line):
                 if kind == tokens.MODEL:
                     cuts = [a] + [p + 1 for p in range(a, b - 1) if band[p] < self.threshold] + [b]
                     words += [line[x:y] for x, y in zip(cuts, cuts[1:])]
@@ -620,12 +628,13 @@ class BertSegmenter:
     def calibrate(self, lines: Sequence[str], bands: Sequence[np.ndarray]) -> None:
         """Add the Han-internal log bands of ``lines`` and re-estimate θ; fix it once enough are seen."""
         for line, band in zip(lines, bands):
-            inside = [band[a: b - 1] for a, b, kind in _pretokens(line) if kind == tokens.MODEL]
+            inside = [band[a: b - 1] for a, b, kind in tokens.pretokens(line) if kind == tokens.MODEL]
             values = np.concatenate(inside) if inside else np.zeros(0)
             values = values[np.isfinite(values)]
             self._log_bands.append(np.log(np.maximum(values, 1e-12)))
         logs = np.concatenate(self._log_bands)
         self.threshold = float(np.exp(otsu_threshold(logs))) if logs.size else 0.0
+        self.spread = float(logs.std()) if logs.size else 0.0
         if logs.size >= CALIBRATION_PAIRS:
             self.calibrated, self._log_bands = True, []
 
@@ -641,14 +650,6 @@ def line_chunks(lines: Iterable[str], chars: int = CHUNK_CHARS) -> Iterator[list
             chunk, size = [], 0
     if chunk:
         yield chunk
-
-
-def _pretokens(text: str) -> list[tuple[int, int, int]]:
-    """``(start, stop, kind)`` of the tokens of :mod:`zhtext.tokens` (kind: MODEL, FIXED, WHITESPACE)."""
-    points = tokens.code_points(text)
-    starts, kinds = tokens.token_starts(tokens.class_table()[points], tokens.protected_spans(text))
-    bounds = starts.tolist()
-    return list(zip(bounds, bounds[1:], kinds.tolist()))
 
 
 def _sentence_spans(line: str) -> list[tuple[int, int]]:

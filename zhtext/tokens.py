@@ -131,6 +131,14 @@ def protected_spans(text: str) -> np.ndarray:
     return np.array(spans, dtype=np.int64).reshape(-1, 2)
 
 
+def pretokens(text: str) -> list[tuple[int, int, int]]:
+    """``(start, stop, kind)`` of the tokens of ``text`` by the rules (kind: ``MODEL``, ``FIXED``, ``WHITESPACE``)."""
+    points = code_points(text)
+    starts, kinds = token_starts(class_table()[points], protected_spans(text))
+    bounds = starts.tolist()
+    return list(zip(bounds, bounds[1:], kinds.tolist()))
+
+
 @njit(cache=True)
 def token_starts(classes: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut a text by the rules: ``(starts, kinds)`` of its tokens.

@@ -1,0 +1,86 @@
+"""Word segmentation by two voters: the statistical segmenter and the masked language model.
+
+The statistical segmenter (:mod:`zhtext.segment`) knows which strings recur as
+units in the corpus; the masked LM's impact band (:class:`zhtext.probe.BertSegmenter`)
+knows how strongly two characters bind *in this sentence*. Their errors differ
+(the LM finds more new words, the statistics fewer spurious cuts), so each gap
+``t`` between two characters of a Han run gets two votes:
+
+    s_t = +1 if the statistical segmenter cuts there, else −1
+    z_t = (log θ − log b_t) / σ
+
+where ``b_t`` is the LM's adjacent impact, ``θ`` its calibrated threshold and
+``σ`` the standard deviation of ``log b`` over the same calibration pairs, and
+the cut is made when
+
+    s_t + z_t > 0.
+
+So the statistical decision stands unless the LM disagrees with it by more
+than one standard deviation of its own evidence. ``θ`` and ``σ`` come from the
+unlabelled text being segmented; the equal weight of the two votes is fixed a
+priori. Everything outside Han runs is cut by the rules of :mod:`zhtext.tokens`,
+and joining the words gives back the line exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from . import tokens
+from .corpus import ProgressFn
+from .errors import InputError
+from .probe import BertSegmenter
+from .segment import Segmenter
+
+
+class VoteSegmenter:
+    """Cut where ``s_t + z_t > 0`` (see the module docstring); the interface of :class:`zhtext.segment.Segmenter`.
+
+    ``VoteSegmenter(statistical, bert)`` takes a fitted :class:`Segmenter` and a
+    :class:`BertSegmenter`; the latter calibrates ``θ`` and ``σ`` on the first
+    lines it sees unless both were given to it.
+    """
+
+    def __init__(self, statistical: Segmenter, bert: BertSegmenter):
+        if bert.calibrated and bert.spread is None:
+            raise InputError("the masked-LM segmenter has a fixed threshold but no spread: give both or neither")
+        self.statistical, self.bert = statistical, bert
+
+    def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
+        """The words of ``text``; whitespace separates words and is dropped unless ``keep_whitespace``."""
+        return next(self.cut_lines([text], keep_whitespace))
+
+    def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
+                  progress: ProgressFn | None = None) -> Iterator[list[str]]:
+        """:meth:`cut` each line; the LM is batched over chunks of lines as in :class:`BertSegmenter`."""
+        for chunk, bands in self.bert.calibrated_bands(lines, progress):
+            yield from self.cut_bands(chunk, bands, keep_whitespace)
+
+    def cut_bands(self, lines: Iterable[str], bands: Iterable[np.ndarray],
+                  keep_whitespace: bool = False) -> Iterator[list[str]]:
+        """The words of each line given its LM band (:meth:`BertSegmenter.bands`), at the current ``θ, σ``."""
+        for line, band in zip(lines, bands):
+            yield self._cut_line(line, band, keep_whitespace)
+
+    def _cut_line(self, line: str, band: np.ndarray, keep_whitespace: bool) -> list[str]:
+        starts, _ = self.statistical.spans(line)
+        statistical_cut = np.zeros(len(line) + 1, dtype=np.bool_)
+        statistical_cut[starts] = True
+        words = []
+        for a, b, kind in tokens.pretokens(line):
+            if kind == tokens.MODEL:
+                gaps = np.arange(a + 1, b)
+                cuts = gaps[self.votes(statistical_cut[gaps], band[gaps - 1]) > 0]
+                bounds = [a, *cuts.tolist(), b]
+                words += [line[x:y] for x, y in zip(bounds, bounds[1:])]
+            elif kind == tokens.FIXED or keep_whitespace:
+                words.append(line[a:b])
+        return words
+
+    def votes(self, statistical_cut: np.ndarray, band: np.ndarray) -> np.ndarray:
+        """``s_t + z_t`` per gap; a gap the LM was not asked about (NaN) keeps the statistical vote."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (np.log(self.bert.threshold) - np.log(band)) / self.bert.spread
+        return np.where(statistical_cut, 1.0, -1.0) + np.nan_to_num(z, nan=0.0, posinf=np.inf, neginf=-np.inf)
