@@ -616,14 +616,8 @@ class BertSegmenter:
                   keep_whitespace: bool = False) -> Iterator[list[str]]:
         """The words of each line given its :meth:`bands`: Han runs cut where ``b_t < θ``."""
         for line, band in zip(lines, bands):
-            words = []
-            for a, b, kind in tokens.pretokens(line):
-                if kind == tokens.MODEL:
-                    cuts = [a] + [p + 1 for p in range(a, b - 1) if band[p] < self.threshold] + [b]
-                    words += [line[x:y] for x, y in zip(cuts, cuts[1:])]
-                elif kind == tokens.FIXED or keep_whitespace:
-                    words.append(line[a:b])
-            yield words
+            yield tokens.split_runs(
+                line, lambda a, b: [p + 1 for p in range(a, b - 1) if band[p] < self.threshold], keep_whitespace)
 
     def calibrate(self, lines: Sequence[str], bands: Sequence[np.ndarray]) -> None:
         """Add the Han-internal log bands of ``lines`` and re-estimate θ; fix it once enough are seen."""

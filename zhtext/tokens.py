@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Callable, Iterable
 
 import numpy as np
 from numba import njit
@@ -137,6 +138,23 @@ def pretokens(text: str) -> list[tuple[int, int, int]]:
     starts, kinds = token_starts(class_table()[points], protected_spans(text))
     bounds = starts.tolist()
     return list(zip(bounds, bounds[1:], kinds.tolist()))
+
+
+def split_runs(text: str, cut_run: Callable[[int, int], Iterable[int]],
+               keep_whitespace: bool = False) -> list[str]:
+    """The tokens of ``text`` by the rules, each Han run ``text[a:b]`` also cut at the offsets ``cut_run(a, b)``.
+
+    Whitespace runs are kept as tokens only if ``keep_whitespace``; then the
+    tokens join back to ``text``.
+    """
+    words = []
+    for a, b, kind in pretokens(text):
+        if kind == MODEL:
+            bounds = [a, *cut_run(a, b), b]
+            words += [text[x:y] for x, y in zip(bounds, bounds[1:])]
+        elif kind == FIXED or keep_whitespace:
+            words.append(text[a:b])
+    return words
 
 
 @njit(cache=True)

@@ -68,19 +68,15 @@ class VoteSegmenter:
         starts, _ = self.statistical.spans(line)
         statistical_cut = np.zeros(len(line) + 1, dtype=np.bool_)
         statistical_cut[starts] = True
-        words = []
-        for a, b, kind in tokens.pretokens(line):
-            if kind == tokens.MODEL:
-                gaps = np.arange(a + 1, b)
-                cuts = gaps[self.votes(statistical_cut[gaps], band[gaps - 1]) > 0]
-                bounds = [a, *cuts.tolist(), b]
-                words += [line[x:y] for x, y in zip(bounds, bounds[1:])]
-            elif kind == tokens.FIXED or keep_whitespace:
-                words.append(line[a:b])
-        return words
+
+        def cut_run(a: int, b: int) -> list[int]:
+            gaps = np.arange(a + 1, b)
+            return gaps[self.votes(statistical_cut[gaps], band[gaps - 1]) > 0].tolist()
+
+        return tokens.split_runs(line, cut_run, keep_whitespace)
 
     def votes(self, statistical_cut: np.ndarray, band: np.ndarray) -> np.ndarray:
         """``s_t + z_t`` per gap; a gap the LM was not asked about (NaN) keeps the statistical vote."""
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (np.log(self.bert.threshold) - np.log(band)) / self.bert.spread
-        return np.where(statistical_cut, 1.0, -1.0) + np.nan_to_num(z, nan=0.0, posinf=np.inf, neginf=-np.inf)
+        return np.where(statistical_cut, 1.0, -1.0) + np.where(np.isnan(z), 0.0, z)
