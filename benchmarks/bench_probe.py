@@ -29,7 +29,7 @@ People's Daily + the raw test file) and their vote (``zhtext.vote``: the
 statistical decision stands unless the BERT log band is more than one standard
 deviation on the other side of its threshold). For issue 3's protocol the
 masked LM must be trained on the same raw text only (see
-train_protocol_model.sh).
+train_default_model.sh --pku-protocol).
 
 Prints one JSON object per run.
 """

@@ -10,6 +10,8 @@ transformers = pytest.importorskip("transformers")
 
 from zhtext.errors import InputError, ModelError  # noqa: E402
 from zhtext.probe import BertSegmenter, Probe, align, expand, otsu_threshold  # noqa: E402
+from zhtext.segment import Segmenter  # noqa: E402
+from zhtext.vote import VoteSegmenter  # noqa: E402
 
 CHARS = "我爱北京天安门中国人民大学生的了是在有和不这个一上们来到时"
 
@@ -204,12 +206,10 @@ VOTE_TEXTS = ["我爱北京天安门", "中国人民大学生", "我们来到北
 
 @pytest.fixture(scope="module")
 def statistical():
-    from zhtext.segment import Segmenter
     return Segmenter.fit(VOTE_TEXTS)
 
 
 def test_vote_arithmetic(probe, statistical):
-    from zhtext.vote import VoteSegmenter
     vote = VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=np.e, spread=0.5))
     band = np.exp(np.array([1.0, 1.4, 1.6, 0.6, 0.4, np.nan]))   # z = 0, -0.8, -1.2, 0.8, 1.2, NaN
     cut = np.array([True, True, True, False, False, False])
@@ -219,14 +219,12 @@ def test_vote_arithmetic(probe, statistical):
 @pytest.mark.parametrize("text", ["我爱北京天安门，中国人民大学生。我是 学生abc123！", "", "  \t", "的",
                                   "https://example.com 我们来了！！", "龍飛鳳舞😀ok"])
 def test_vote_keeps_text(probe, statistical, text):
-    from zhtext.vote import VoteSegmenter
     vote = VoteSegmenter(statistical, BertSegmenter(probe=probe))
     assert "".join(vote.cut(text, keep_whitespace=True)) == text
     assert "".join(vote.cut(text)) == "".join(text.split())
 
 
 def test_vote_extremes_follow_one_voter(probe, statistical):
-    from zhtext.vote import VoteSegmenter
     text = "我爱北京天安门。中国人民大学生"
     deaf = VoteSegmenter(statistical, BertSegmenter(probe=probe, threshold=1.0, spread=np.inf))
     assert deaf.cut(text) == statistical.cut(text)   # the LM's evidence is worth nothing
@@ -237,7 +235,6 @@ def test_vote_extremes_follow_one_voter(probe, statistical):
 
 
 def test_vote_calibrates_without_labels(probe, statistical):
-    from zhtext.vote import VoteSegmenter
     bert = BertSegmenter(probe=probe)
     lines = list(VoteSegmenter(statistical, bert).cut_lines(VOTE_TEXTS[:5]))
     assert len(lines) == 5 and bert.threshold > 0 and bert.spread > 0
