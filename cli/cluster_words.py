@@ -52,7 +52,7 @@ def register(subparsers) -> None:
     parser.add_argument("--plot-clusters", type=int, default=12, help="clusters drawn (default: 12)")
     parser.add_argument("--plot-words", type=int, default=25, help="words drawn per cluster (default: 25)")
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("corpus",), writes=("output", "plot"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 
+from zhtext.atomic import temporary_file
 from zhtext.corpus import Corpus
+from zhtext.errors import InputError
 
 
 def add_input_options(parser: argparse.ArgumentParser, nargs: str = "+", name: str = "corpus",
@@ -29,6 +33,26 @@ def open_corpus(args: argparse.Namespace, paths=None) -> Corpus:
     """The Corpus for the input files named on the command line."""
     return Corpus.from_files(paths if paths is not None else args.corpus,
                              encoding=args.encoding, errors=args.errors)
+
+
+def rereadable(args: argparse.Namespace, name: str) -> None:
+    """Let a command read its inputs twice: ``-`` in ``args.<name>`` becomes a spooled copy.
+
+    Standard input is copied, as bytes, to a temporary file (bounded by the
+    disk, not by memory) that is removed when the command ends, however it ends.
+    """
+    paths = getattr(args, name)
+    single = not isinstance(paths, list)
+    paths = [paths] if single else paths
+    if "-" not in paths:
+        return
+    if paths.count("-") > 1:
+        raise InputError("standard input ('-') can be named only once")
+    fd, spooled = temporary_file(None, prefix="zhtext-stdin-", suffix=".txt")
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    paths = [spooled if p == "-" else p for p in paths]
+    setattr(args, name, paths[0] if single else paths)
 
 
 def say(args: argparse.Namespace, message: str) -> None:

@@ -54,7 +54,7 @@ def register(subparsers) -> None:
                              "reference default) or uniformly (nodes)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("edges",), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -62,7 +62,7 @@ def register(subparsers) -> None:
     algo.add_argument("--min-entropy", type=float, metavar="H",
                       help="also require min(left, right) branching entropy >= H nats")
     add_quiet_option(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, reads=("corpus", "reference"), writes=("output",))
 
 
 def _thresholds(text: str | None, max_n: int) -> tuple[float, ...] | None:

@@ -69,7 +69,7 @@ def register(subparsers) -> None:
                         help="where to save the model (.npz)")
     add_model_options(parser)
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("corpus", "lexicon"), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import argparse
 from zhtext.atomic import atomic_open
 from zhtext.graphs import TOKENIZERS, WordGraph, cooccurrence_graph, similarity_graph, tokenize
 
-from .common import add_input_options, add_quiet_option, open_corpus, say
+from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
 
 ORDER = 61
 
@@ -56,6 +56,8 @@ def add_graph_options(parser: argparse.ArgumentParser, kind: str) -> None:
 
 def build_graph(args: argparse.Namespace) -> WordGraph:
     """The word graph the options describe."""
+    if args.tokenizer == "zhtext":
+        rereadable(args, "corpus")   # the segmenter is learned from the corpus, then cuts it
     say(args, f"reading and tokenizing ({args.tokenizer}) ...")
     sentences = list(tokenize(open_corpus(args), args.tokenizer))
     say(args, f"{sum(map(len, sentences)):,} tokens in {len(sentences):,} lines; building the "
@@ -81,7 +83,7 @@ def register(subparsers) -> None:
                         help="where to write 'u<TAB>v<TAB>weight' lines ('-' for stdout)")
     add_graph_options(parser, kind="cooc")
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("corpus",), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

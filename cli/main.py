@@ -3,19 +3,32 @@
 Every module of this package that defines ``register(subparsers)`` is a
 subcommand: ``register`` adds its parser and sets ``func`` to a function taking
 the parsed arguments and returning an exit status. Commands are listed by
-their module's ``ORDER`` (the data path: read, count, discover, segment, ...). :func:`main` turns every :class:`zhtext.errors.ZhtextError` into
-one line on stderr and exit status 2, and Ctrl-C into status 130.
+their module's ``ORDER`` (the data path: read, count, discover, segment, ...).
+
+A command declares the arguments naming its inputs (``reads``) and its
+output files (``writes``, or ``writes_folder`` for a model folder) with
+``parser.set_defaults``; :func:`main` checks every output before any work
+(:func:`zhtext.atomic.check_output`: its folder exists and is writable, it is
+no input and no other output), turns every :class:`zhtext.errors.ZhtextError`
+into one line on stderr and exit status 2, and a signal into
+``zhtext COMMAND: interrupted`` and status 128 + signal (:mod:`.interrupts`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
+import threading
 
 from zhtext import __version__
-from zhtext.errors import ZhtextError
+from zhtext.atomic import check_output, is_special, remove_temporaries
+from zhtext.errors import InputError, ZhtextError
+
+from . import interrupts
 
 DESCRIPTION = """\
 Unsupervised Chinese text analysis: n-gram statistics, new-word discovery,
@@ -47,22 +60,59 @@ def _command_modules() -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    handlers = {n: signal.getsignal(n) for n in interrupts.SIGNALS}
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:   # before the heavy imports, so that an early Ctrl-C is clean too
+        interrupts.install(next((a for a in argv if not a.startswith("-")), None))
+    try:
+        return _run(argv)
+    finally:
+        remove_temporaries()   # spooled standard input, and any temporary a failure left
+        if in_main_thread:
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+
+
+def _run(argv: list[str]) -> int:
+    """Parse, check the outputs, run the command; errors and interrupts become exit statuses."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
     try:
+        check_outputs(args)
         return args.func(args) or 0
     except ZhtextError as err:
         print(f"zhtext {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"zhtext {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, SystemError) as err:
+        if isinstance(err, SystemError) and not isinstance(err.__cause__, KeyboardInterrupt):
+            raise
+        print(interrupts.message(args.command), file=sys.stderr)
+        return interrupts.exit_status()
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
         return 0
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or each other."""
+    def named(names) -> list[str]:
+        values = [getattr(args, name, None) for name in names]
+        flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+        return [str(v) for v in flat if v is not None]
+
+    inputs = named(getattr(args, "reads", ()))
+    files, folders = named(getattr(args, "writes", ())), named(getattr(args, "writes_folder", ()))
+    seen: dict[str, str] = {}
+    for path in files + folders:
+        check_output(path, inputs, folder=path in folders)
+        key = os.path.realpath(path) if path != "-" else "-"
+        if key in seen and (path == "-" or not is_special(path)):
+            raise InputError(f"{path}: named for two outputs; give each its own file")
+        seen[key] = path
 
 
 if __name__ == "__main__":

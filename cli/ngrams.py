@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", default="-",
                    help="TSV file (default: standard output) or .npz for the binary format")
     add_quiet_option(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, reads=("corpus",), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

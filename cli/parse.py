@@ -80,7 +80,7 @@ def register(subparsers) -> None:
     pictures.add_argument("--sentence", type=int, default=1, metavar="K",
                           help="which sentence to picture, from 1 (default: 1)")
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("input", "model"), writes=("output", "draw", "heatmap"))
 
 
 def run(args: argparse.Namespace) -> int:

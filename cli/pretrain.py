@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 
 from zhtext.pretrain import ARCHITECTURES, CHECKPOINT, REPORT, PretrainConfig, pretrain
 
-from .common import add_input_options, add_quiet_option, open_corpus, say
+from . import interrupts
+from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
 from .progress import ProgressBar
 
 ORDER = 50
@@ -45,8 +45,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "pretrain", help="train a character-level masked LM (BERT) from raw text",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_input_options(parser, help="text files (.gz/.bz2/.xz read transparently); read twice, "
-                                   "so not stdin")
+    add_input_options(parser)
     defaults = PretrainConfig()
     parser.add_argument("-o", "--output", required=True, metavar="DIR",
                         help="model folder to write (its parent must exist)")
@@ -85,7 +84,7 @@ def register(subparsers) -> None:
             ("--seed", "seed", int, "random seed (CPU runs are reproducible)")):
         model.add_argument(flag, dest=name, type=kind, default=getattr(defaults, name),
                            help=f"{text} (default: {getattr(defaults, name)})")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("corpus",), writes_folder=("output",))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
         "architecture", "layers", "hidden", "heads", "intermediate", "seq_len", "max_vocab", "min_count",
         "batch_size", "learning_rate", "warmup_steps", "seed", "max_steps", "time_budget",
         "checkpoint_every", "log_every", "device", "threads")})
-    signal.signal(signal.SIGTERM, _interrupt)  # background jobs ignore SIGINT: checkpoint on kill too
-    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
+    rereadable(args, "corpus")   # read twice: vocabulary, then encoding
+    # a signal (Ctrl-C, kill, a batch scheduler's stop) writes the checkpoint before exiting
+    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar, interrupts.graceful():
         report = pretrain(open_corpus(args), args.output, config, resume=args.resume,
                           overwrite=args.overwrite, progress=_reporter(args, bar))
     held = report["heldout"]
@@ -105,11 +105,6 @@ def run(args: argparse.Namespace) -> int:
               f"{held['masked_characters']:,} characters (always guessing the most frequent "
               f"one: {held['unigram_baseline_accuracy']:.1%}), perplexity {held['perplexity']:,.1f}")
     return 0
-
-
-def _interrupt(signum, frame) -> None:
-    """SIGTERM handler: stop like Ctrl-C, so that the checkpoint is written before exiting."""
-    raise KeyboardInterrupt
 
 
 def _reporter(args: argparse.Namespace, bar: ProgressBar):

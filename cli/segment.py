@@ -9,7 +9,7 @@ from zhtext.atomic import atomic_open
 from zhtext.errors import InputError
 from zhtext.segment import Segmenter
 
-from .common import add_input_options, add_quiet_option, open_corpus, say
+from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
 from .fit import add_model_options, learn
 from .progress import ProgressBar
 
@@ -69,7 +69,8 @@ def register(subparsers) -> None:
                         help="--method bert/vote: cpu, cuda, ... (default: auto)")
     add_model_options(parser)
     add_quiet_option(parser)
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, reads=("input", "corpus", "model", "lexicon", "bert"),
+                        writes=("output", "save"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,9 +99,7 @@ def _model(args: argparse.Namespace) -> Segmenter:
         if args.lexicon:
             model.add_words(args.lexicon)
         return model
-    if "-" in args.input:
-        raise InputError("standard input can be read only once: learn a model first "
-                         "('zhtext fit RAW -o model.npz') and pass --model")
+    rereadable(args, "input")   # learned from, then segmented
     model = learn(args, list(args.input) + list(args.corpus))
     if args.save:
         model.save(args.save)

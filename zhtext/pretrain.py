@@ -53,7 +53,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import __version__
-from .atomic import atomic_open, atomic_path
+from .atomic import atomic_open, atomic_path, creation_mode, discard, release, temporary_folder
 from .corpus import Corpus, as_corpus
 from .errors import InputError, ModelError
 
@@ -543,7 +543,7 @@ def _save_model(model, vocabulary: list[str], report: dict, output: Path) -> Non
 
     The checkpoint moves along, so a finished run can be resumed with a larger budget.
     """
-    temp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
+    temp = temporary_folder(output.parent, prefix=f".{output.name}.")
     old = None
     try:
         model.save_pretrained(temp, safe_serialization=True)
@@ -557,18 +557,23 @@ def _save_model(model, vocabulary: list[str], report: dict, output: Path) -> Non
             os.replace(output, old)
         _make_readable(temp)
         os.replace(temp, output)
+        release(temp)
     except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
+        if old is not None and not output.exists():
+            os.replace(old, output)   # interrupted between the two renames: put the old model back
+        if (temp / CHECKPOINT).exists() and output.is_dir():
+            os.replace(temp / CHECKPOINT, output / CHECKPOINT)   # keep the run resumable
+        discard(temp)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
 def _make_readable(folder: Path) -> None:
-    """Temporary files are private (0600); a model folder is for everyone to read."""
-    folder.chmod(0o755)
+    """Temporary folders are private (0700): give the model folder the umask's modes."""
+    folder.chmod(creation_mode(folder=True))
     for path in folder.iterdir():
-        path.chmod(0o644)
+        path.chmod(creation_mode())
 
 
 def _fingerprint(stream: np.ndarray) -> dict:
