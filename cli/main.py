@@ -17,12 +17,14 @@ into one line on stderr and exit status 2, and a signal into
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import pkgutil
 import signal
 import sys
 import threading
+from typing import Iterator
 
 from zhtext import __version__
 from zhtext.atomic import check_output, is_special, remove_temporaries
@@ -83,7 +85,8 @@ def _run(argv: list[str]) -> int:
         return 2
     try:
         check_outputs(args)
-        return args.func(args) or 0
+        with _compilation_notice(args):
+            return args.func(args) or 0
     except ZhtextError as err:
         print(f"zhtext {args.command}: error: {err}", file=sys.stderr)
         return 2
@@ -95,6 +98,37 @@ def _run(argv: list[str]) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
         return 0
+
+
+@contextlib.contextmanager
+def _compilation_notice(args: argparse.Namespace) -> Iterator[None]:
+    """Say once, on stderr, when Numba starts compiling (the first run of a command: seconds)."""
+    from numba.core import event
+
+    command = args.command
+
+    class Announce(event.Listener):
+        said = False
+
+        def on_start(self, _event) -> None:
+            if not self.said:
+                self.said = True
+                prefix = "\r\x1b[K" if sys.stderr.isatty() else ""
+                print(f"{prefix}zhtext {command}: compiling the numerical kernels on first use "
+                      f"(once; later runs reuse them) ...", file=sys.stderr, flush=True)
+
+        def on_end(self, _event) -> None:
+            pass
+
+    if getattr(args, "quiet", False):
+        yield
+        return
+    listener = Announce()
+    event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)
 
 
 def check_outputs(args: argparse.Namespace) -> None:

@@ -37,6 +37,7 @@ when a function here needs them.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
@@ -548,6 +549,7 @@ def _save_model(model, vocabulary: list[str], report: dict, output: Path) -> Non
     try:
         model.save_pretrained(temp, safe_serialization=True)
         _write_tokenizer(temp, vocabulary, model.config.max_position_embeddings)
+        report = {**report, "weights_sha256": weight_digests(temp)}
         with atomic_open(temp / REPORT) as out:
             json.dump(report, out, indent=2, ensure_ascii=False)
         if (output / CHECKPOINT).exists():
@@ -567,6 +569,28 @@ def _save_model(model, vocabulary: list[str], report: dict, output: Path) -> Non
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def weight_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of each weight file of a model folder (safetensors has no checksum of its own)."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.glob("*.safetensors"))}
+
+
+def verify_weights(folder: str | os.PathLike) -> None:
+    """Raise :class:`ModelError` if a weight file differs from the digest its training report holds.
+
+    Folders without a zhtext training report (any other Hugging Face model) are not checked.
+    """
+    try:
+        expected = json.loads((Path(folder) / REPORT).read_text(encoding="utf-8")).get("weights_sha256")
+    except (OSError, ValueError, AttributeError):
+        return
+    for name, digest in (expected or {}).items():
+        path = Path(folder) / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise ModelError(f"{path}: damaged or replaced model weights (SHA-256 differs from "
+                             f"{REPORT}); retrain or copy the model folder again")
 
 
 def _make_readable(folder: Path) -> None:

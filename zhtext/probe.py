@@ -61,6 +61,7 @@ DEFAULT_BATCH_TOKENS = 8192
 DEFAULT_WINDOW = 128
 _CHUNK_SEQUENCES = 4096
 _INSTALL = "pip install 'zhtext[bert]'"
+ALLOW_DOWNLOAD = "ZHTEXT_ALLOW_DOWNLOAD"
 
 
 def import_torch():
@@ -87,17 +88,28 @@ def pick_device(torch, device: str):
 
 
 def resolve_model(model: str | os.PathLike | None) -> str:
-    """A model folder or hub name: ``None`` is the default model (``$ZHTEXT_MODEL`` or the shipped one)."""
+    """A local model folder: ``None`` is the default model (``$ZHTEXT_MODEL`` or the shipped one).
+
+    A name that is no folder (a Hugging Face hub name) is refused at once,
+    without touching the network, unless ``$ZHTEXT_ALLOW_DOWNLOAD=1``.
+    """
     if model is None:
         from .pretrain import default_model_path
         return str(default_model_path())
     path = Path(model).expanduser()
     if path.is_dir():
         return str(path)
-    if path.exists() or os.sep in str(model) or str(model).startswith("."):
-        raise ModelError(f"{model}: no such model folder; pass a Hugging Face masked-LM folder "
-                         f"or train one with 'zhtext pretrain'")
-    return str(model)
+    looks_like_path = path.exists() or os.sep in str(model) or str(model).startswith(".")
+    if not looks_like_path and downloads_allowed():
+        return str(model)
+    raise ModelError(f"{model}: no such model folder; pass a local Hugging Face masked-LM folder, "
+                     f"train one with 'zhtext pretrain CORPUS -o DIR'"
+                     + ("" if looks_like_path else f", or set {ALLOW_DOWNLOAD}=1 to fetch a hub model"))
+
+
+def downloads_allowed() -> bool:
+    """Whether the user allowed fetching hub models (``$ZHTEXT_ALLOW_DOWNLOAD=1``)."""
+    return os.environ.get(ALLOW_DOWNLOAD, "") == "1"
 
 
 def load_masked_lm(model: str | os.PathLike | None = None, device: str = "auto"):
@@ -110,9 +122,13 @@ def load_masked_lm(model: str | os.PathLike | None = None, device: str = "auto")
     name = resolve_model(model)
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()
+    if Path(name).is_dir():
+        from .pretrain import verify_weights
+        verify_weights(name)
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(name)
-        lm = transformers.AutoModelForMaskedLM.from_pretrained(name)
+        offline = not downloads_allowed()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(name, local_files_only=offline)
+        lm = transformers.AutoModelForMaskedLM.from_pretrained(name, local_files_only=offline)
     except Exception as err:  # hub, network, config and weight errors alike
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"cannot load a masked language model from {name!r} ({reason[:160]}); "
