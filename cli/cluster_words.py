@@ -30,9 +30,9 @@ central words), coloured by module (needs matplotlib; word labels need a CJK
 font such as Noto Sans CJK, WenQuanYi or SimHei).
 
 examples:
-  zhtext cluster-words corpora/peoples_daily_199801.txt -o clusters.txt
-  zhtext cluster-words novel.txt --kind cooc --tokenizer jieba -o clusters.txt --plot clusters.png
-  zhtext cluster-words segmented.txt --tokenizer whitespace --min-count 3 -o clusters.txt"""
+  zhtext cluster-words corpora/hongloumeng.txt -o clusters.txt
+  zhtext cluster-words corpora/hongloumeng.txt --kind cooc --tokenizer jieba -o clusters.txt --plot clusters.png
+  zhtext segment corpora/hongloumeng.txt -o hlm.seg.txt && zhtext cluster-words hlm.seg.txt --tokenizer whitespace --min-count 3 -o clusters.txt"""
 
 _CJK_FONTS = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "WenQuanYi", "SimHei", "Microsoft YaHei",
               "PingFang", "Heiti", "AR PL", "Droid Sans Fallback")

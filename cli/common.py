@@ -16,6 +16,11 @@ def add_input_options(parser: argparse.ArgumentParser, nargs: str = "+", name: s
                       help: str = "text files (.gz/.bz2/.xz read transparently); '-' is stdin") -> None:
     """Positional input files plus --encoding and --errors."""
     parser.add_argument(name, nargs=nargs, metavar=name.upper(), help=help)
+    add_encoding_options(parser)
+
+
+def add_encoding_options(parser: argparse.ArgumentParser) -> None:
+    """--encoding and --errors: how input bytes become text."""
     parser.add_argument("--encoding", default="utf-8",
                         help="input encoding, e.g. gb18030, gbk, big5, utf-16 (default: utf-8; "
                              "a BOM is honoured)")

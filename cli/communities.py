@@ -30,8 +30,9 @@ decreasing flow, and nodes listed by module, then by decreasing flow. The
 codelength is reported on stderr (and in --json on stdout).
 
 examples:
-  zhtext communities graph.tsv -o modules.tsv
-  zhtext communities links.txt --directed --trials 20 --seed 7 -o modules.tsv --json
+  zhtext graph corpora/hongloumeng.txt -o graph.tsv && zhtext communities graph.tsv -o modules.tsv
+  zhtext communities graph.tsv --directed --trials 20 --seed 7 -o modules.tsv --json
+  printf 'Jia Baoyu\\tLin Daiyu\\t3\\nLin Daiyu\\tXue Baochai\\n' > 'names with spaces.tsv'
   zhtext communities 'names with spaces.tsv' --delimiter '\\t' -o modules.tsv"""
 
 

@@ -24,9 +24,9 @@ See docs/discovery.md.
 
 examples:
   zhtext discover corpora/hongloumeng.txt --top 20
-  zhtext discover news/*.txt.xz -o lexicon.tsv
-  zhtext discover forum.txt --new-only --format jieba -o userdict.txt
-      (then: jieba.load_userdict("userdict.txt"))"""
+  zhtext discover corpora/hongloumeng.txt --rank score -o lexicon.tsv
+  zhtext discover corpora/hongloumeng.txt --new-only --format jieba -o userdict.txt
+  python -c 'import jieba; jieba.load_userdict("userdict.txt"); print(jieba.lcut("宝玉笑道"))'"""
 
 
 def register(subparsers) -> None:

@@ -8,6 +8,8 @@ import sys
 
 from zhtext.evaluate import score_files
 
+from .common import add_encoding_options
+
 ORDER = 32
 SHOW_MISMATCHES = 10
 
@@ -25,9 +27,10 @@ When GOLD and PRED are both CoNLL-U files, the dependency trees are scored
 instead: UAS, UUAS and the left/right-chain baselines.
 
 examples:
-  zhtext eval pku_test_gold.utf8 pred.txt --words pku_training_words.utf8
-  zhtext eval gold.txt pred.txt --json
-  zhtext eval gold.conllu pred.conllu"""
+  zhtext segment corpora/gsdsimp_dev_sample.txt --corpus corpora/hongloumeng.txt -o pred.txt
+  zhtext eval corpora/gsdsimp_dev_sample.gold.txt pred.txt
+  zhtext eval corpora/gsdsimp_dev_sample.gold.txt pred.txt --json
+  zhtext parse corpora/gsdsimp_dev_sample.conllu -o pred.conllu && zhtext eval corpora/gsdsimp_dev_sample.conllu pred.conllu"""
 
 
 def register(subparsers) -> None:
@@ -39,7 +42,7 @@ def register(subparsers) -> None:
     parser.add_argument("--words", metavar="TRAIN_WORDS",
                         help="training word list, one word per line: defines OOV words")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.add_argument("--encoding", default="utf-8", help="encoding of the files (default: utf-8)")
+    add_encoding_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         result = score_dependencies(args.gold, args.pred).as_dict()
         _print(result, args.json)
         return 0
-    scores = score_files(args.gold, args.pred, args.words, encoding=args.encoding)
+    scores = score_files(args.gold, args.pred, args.words, encoding=args.encoding, errors=args.errors)
     result = scores.as_dict()
     _print(result if args.json else {k: v for k, v in result.items() if k != "mismatched"}, args.json)
     if scores.mismatched:

@@ -24,12 +24,12 @@ on the corpus by EM. No labelled data is used. See docs/segmentation.md.
 The model file is a compressed .npz (arrays and a JSON header, no pickle).
 
 examples:
-  zhtext fit news.txt -o news.seg.npz
-  zhtext fit corpus/*.txt.xz --lexicon userdict.txt -o model.npz
-  zhtext segment new.txt --model news.seg.npz -o new.seg.txt
+  zhtext fit corpora/hongloumeng.txt -o hlm.npz
+  zhtext segment corpora/gsdsimp_dev_sample.txt --model hlm.npz -o sample.seg.txt
+  zhtext discover corpora/hongloumeng.txt --format jieba -o userdict.txt && zhtext fit corpora/hongloumeng.txt --lexicon userdict.txt -o hlm-lexicon.npz
 
 defaults (chosen a priori, not tuned on any gold segmentation):
-  --max-len {MAX_LEN}   --min-count {MIN_COUNT}   --method joint"""
+  --max-len {MAX_LEN}   --min-count {MIN_COUNT}   --scorer joint"""
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

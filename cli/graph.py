@@ -29,9 +29,9 @@ words are nodes: 2+ Han characters, not a function word (zhtext.graphs.STOPWORDS
 seen at least --min-count times. Output: 'u<TAB>v<TAB>weight' per line.
 
 examples:
-  zhtext graph corpora/peoples_daily.txt --kind similar -o similar.tsv
-  zhtext graph segmented.txt --tokenizer whitespace --kind cooc --window 3 -o cooc.tsv
-  zhtext communities similar.tsv --directed -o modules.tsv"""
+  zhtext graph corpora/hongloumeng.txt --kind similar -o similar.tsv
+  zhtext communities similar.tsv --directed -o modules.tsv
+  zhtext segment corpora/hongloumeng.txt -o hlm.seg.txt && zhtext graph hlm.seg.txt --tokenizer whitespace --kind cooc --window 3 -o cooc.tsv"""
 
 
 def add_graph_options(parser: argparse.ArgumentParser, kind: str) -> None:

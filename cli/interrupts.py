@@ -8,8 +8,8 @@ with ``128 + signal`` (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 Outputs only ever appear by an atomic rename, so the target is either absent
 (or the old file) or complete.
 
-A command with work to save first (``pretrain`` writes its checkpoint) runs
-that part inside :func:`graceful`: there the signal raises
+A command with work to save first (``pretrain`` writes its checkpoint) turns
+on :func:`set_graceful` for that part: there the signal raises
 ``KeyboardInterrupt`` instead, and :func:`stopped_by` tells the exit status.
 """
 
@@ -19,12 +19,12 @@ import contextlib
 import os
 import signal
 import sys
-from typing import Iterator
 
 from zhtext.atomic import remove_temporaries
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 _received: list[int] = []
+_graceful = [False]
 
 
 def message(command: str | None) -> str:
@@ -38,37 +38,30 @@ def _announce(command: str | None) -> None:
 
 
 def install(command: str | None) -> None:
-    """Handle SIGINT, SIGTERM and SIGHUP by exiting at once, leaving no temporary file.
+    """Handle SIGINT, SIGTERM and SIGHUP: exit at once leaving no temporary file, or, while
+    :func:`set_graceful` is on, raise ``KeyboardInterrupt``.
 
     A signal the caller ignores (a background job's SIGINT, ``nohup``'s SIGHUP)
     stays ignored.
     """
     def stop(signum, frame):
+        _received.append(signum)
+        if _graceful[0]:
+            raise KeyboardInterrupt
         remove_temporaries()
         _announce(command)
         os._exit(128 + signum)
 
+    _graceful[0] = False
     for number in SIGNALS:
         if signal.getsignal(number) is not signal.SIG_IGN:
             signal.signal(number, stop)
 
 
-@contextlib.contextmanager
-def graceful() -> Iterator[None]:
-    """Inside the block, a signal raises ``KeyboardInterrupt`` so that ``except`` and ``finally`` run."""
-    def interrupt(signum, frame):
-        _received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = {n: signal.getsignal(n) for n in SIGNALS}
-    for number, handler in previous.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(number, interrupt)
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+def set_graceful(on: bool) -> None:
+    """Turn graceful mode on (a signal raises ``KeyboardInterrupt``, so ``except`` and
+    ``finally`` blocks run) or off (the default: exit at once)."""
+    _graceful[0] = on
 
 
 def stopped_by() -> int:

@@ -36,9 +36,11 @@ DESCRIPTION = """\
 Unsupervised Chinese text analysis: n-gram statistics, new-word discovery,
 segmentation, masked-LM probing and word communities, learned from raw text.
 
-examples:
+examples (from a source checkout):
   zhtext discover corpora/hongloumeng.txt --top 20
-  zhtext ngrams corpus.txt.xz -n 4 --min-count 5 -o stats.tsv
+  zhtext segment corpora/hongloumeng.txt -o hongloumeng.seg.txt
+  zhtext ngrams corpora/hongloumeng.txt -n 4 --min-count 5 -o stats.tsv
+
 run 'zhtext COMMAND --help' for the options of each command."""
 
 
@@ -62,16 +64,24 @@ def _command_modules() -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    Signal handlers are installed first, before the heavy imports, so that an
+    early Ctrl-C is clean too. Called with ``argv`` (from Python), the
+    caller's handlers are restored on return; as the console script, they stay
+    until the process exits.
+    """
+    console = argv is None
+    argv = sys.argv[1:] if console else list(argv)
     handlers = {n: signal.getsignal(n) for n in interrupts.SIGNALS}
     in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread:   # before the heavy imports, so that an early Ctrl-C is clean too
+    if in_main_thread:
         interrupts.install(next((a for a in argv if not a.startswith("-")), None))
     try:
         return _run(argv)
     finally:
         remove_temporaries()   # spooled standard input, and any temporary a failure left
-        if in_main_thread:
+        if in_main_thread and not console:
             for number, handler in handlers.items():
                 signal.signal(number, handler)
 

@@ -21,9 +21,9 @@ characters between punctuation, spaces and symbols), exactly, and measure:
 See docs/ngrams.md.
 
 examples:
-  zhtext ngrams corpus.txt.xz -n 4 --min-count 5 -o stats.tsv
-  zhtext ngrams corpus.txt -o stats.npz        (binary; load with NgramStats.load)
-  zhtext ngrams corpus.txt --length 2 | head"""
+  zhtext ngrams corpora/hongloumeng.txt -n 4 --min-count 5 -o stats.tsv
+  zhtext ngrams corpora/hongloumeng.txt -o stats.npz    # binary: NgramStats.load("stats.npz")
+  zhtext ngrams corpora/hongloumeng.txt --length 2 | head"""
 
 
 def register(subparsers) -> None:

@@ -37,12 +37,12 @@ as SVG or PNG.
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
 batches of --batch-tokens tokens; a GPU is used when present (--device auto).
 
-examples:
-  zhtext parse dev.conllu --model zh-small -o pred.conllu && zhtext eval dev.conllu pred.conllu
-  echo 我们 在 北京 上学 。 | zhtext parse - --pretokenized --model zh-small
-  zhtext parse sents.txt --model zh-small --tree constituency -o sents.trees
-  zhtext parse sents.txt --model zh-small --sentence 3 --draw tree.svg --heatmap impact.png
-  zhtext parse dev.conllu --model zh-small --layer 2 --decoder cle --distance cosine"""
+examples (the shipped model unless --model DIR names another):
+  zhtext parse corpora/gsdsimp_dev_sample.conllu -o pred.conllu && zhtext eval corpora/gsdsimp_dev_sample.conllu pred.conllu
+  echo 我们 在 北京 上学 。 | zhtext parse - --pretokenized
+  head -5 corpora/gsdsimp_dev_sample.txt | zhtext parse - --tree constituency -o sample.trees
+  head -5 corpora/gsdsimp_dev_sample.txt | zhtext parse - --sentence 3 --draw tree.svg --heatmap impact.svg -o /dev/null
+  zhtext parse corpora/gsdsimp_dev_sample.conllu --model models/zhtext-char-bert-small --layer 2 --decoder cle --distance cosine -o cle.conllu"""
 
 
 def register(subparsers) -> None:

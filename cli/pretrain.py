@@ -31,14 +31,13 @@ in a hundred is held out: its masked-character accuracy is printed at the end
 and saved, with the unigram baseline, in DIR/{REPORT}.
 
 examples:
-  # a quick model for trying things out (a few minutes on a laptop)
-  zhtext pretrain corpora/*.txt -o mymodel --max-steps 500
-  # a bigger run, limited to 60 minutes of training, on a GPU if there is one
-  zhtext pretrain news.txt novels.txt.xz -o zh-small --time-budget 60 --device auto
+  # a quick model for trying things out (about a minute on a laptop)
+  zhtext pretrain corpora/hongloumeng.txt -o mymodel --max-steps 40 --layers 2 --hidden 64 --heads 2 --intermediate 128
   # interrupted (Ctrl-C)? continue where it stopped, or extend a finished run:
-  zhtext pretrain news.txt novels.txt.xz -o zh-small --resume --time-budget 90
+  zhtext pretrain corpora/hongloumeng.txt -o mymodel --resume --max-steps 60
   # load it in Python
-  python -c "from transformers import AutoModelForMaskedLM as M; M.from_pretrained('zh-small')\""""
+  python -c "from transformers import AutoModelForMaskedLM as M; print(M.from_pretrained('mymodel').num_parameters())"
+  # a real run: more text, --time-budget 60 (minutes; on a GPU if there is one, --device auto)"""
 
 
 def register(subparsers) -> None:
@@ -93,10 +92,11 @@ def run(args: argparse.Namespace) -> int:
         "batch_size", "learning_rate", "warmup_steps", "seed", "max_steps", "time_budget",
         "checkpoint_every", "log_every", "device", "threads")})
     rereadable(args, "corpus")   # read twice: vocabulary, then encoding
-    # a signal (Ctrl-C, kill, a batch scheduler's stop) writes the checkpoint before exiting
-    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar, interrupts.graceful():
+    # while training, a signal (Ctrl-C, kill, a batch scheduler's stop) writes the checkpoint first
+    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
         report = pretrain(open_corpus(args), args.output, config, resume=args.resume,
-                          overwrite=args.overwrite, progress=_reporter(args, bar))
+                          overwrite=args.overwrite, progress=_reporter(args, bar),
+                          on_stage=lambda stage: interrupts.set_graceful(stage == "train"))
     held = report["heldout"]
     say(args, f"saved {args.output}: {report['steps']} steps in {report['train_seconds'] / 60:.1f} min "
               f"({report['tokens_per_second']:,.0f} tokens/s on {report['device']}), "

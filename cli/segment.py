@@ -26,12 +26,13 @@ e-mail addresses stay one word; each punctuation mark is a word; whitespace
 separates words and is not copied. No character is dropped, added or changed.
 
 examples:
-  zhtext segment novel.txt -o novel.seg.txt
-  zhtext segment test.txt --corpus news1.txt news2.txt.xz -o test.seg.txt
-  zhtext fit news.txt -o news.npz && zhtext segment big.txt.xz --model news.npz --jobs 4 -o big.seg
-  zhtext segment test.txt --save model.npz -o test.seg.txt   (learn, save, segment)
-  zhtext segment test.txt --method bert --bert bert-dir/ -o test.seg.txt
-  zhtext segment test.txt --method vote --corpus news.txt -o test.seg.txt
+  zhtext segment corpora/hongloumeng.txt -o hongloumeng.seg.txt
+  cat corpora/hongloumeng.txt | zhtext segment - > hongloumeng.seg.txt
+  zhtext segment corpora/gsdsimp_dev_sample.txt --corpus corpora/hongloumeng.txt --save hlm.npz -o sample.seg.txt
+  zhtext segment corpora/hongloumeng.txt --model hlm.npz --jobs 2 -o hongloumeng.seg.txt
+  echo 宝玉在2001年买了iPhone。 | zhtext segment - --model hlm.npz
+  zhtext segment corpora/gsdsimp_dev_sample.txt --method vote --corpus corpora/hongloumeng.txt -o sample.seg.txt
+  head -3 corpora/gsdsimp_dev_sample.txt | zhtext segment - --method bert --bert models/zhtext-char-bert-small
 
 methods:
   stats  the statistical segmenter learned from the raw text (default; fast)
@@ -39,8 +40,7 @@ methods:
          (Perturbed Masking; slow on a CPU, finds more new words)
   vote   both: the statistical cut stands unless the language model disagrees
          by more than one standard deviation of its own evidence (the most
-         accurate; as slow as bert). See docs/segmentation.md.
-  echo 我们在2001年买了iPhone。 | zhtext segment - --model news.npz"""
+         accurate; as slow as bert). See docs/segmentation.md."""
 
 
 def register(subparsers) -> None:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -33,7 +33,6 @@ from typing import IO, Iterable, Iterator
 from .errors import InputError
 
 _temporaries: set[str] = set()
-_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 
 def creation_mode(folder: bool = False) -> int:
@@ -88,33 +87,39 @@ def _same_file(a, b) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
-    """Hold back SIGINT/SIGTERM/SIGHUP while a temporary is created and registered."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def temporary_file(folder: str | os.PathLike | None, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
     """``(fd, path)`` of a new registered temporary file in ``folder`` (the system's if None)."""
-    with _signals_blocked():
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
-        _temporaries.add(tmp)
-    return fd, tmp
+    return _create(folder, prefix, suffix,
+                   lambda name: os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def temporary_folder(folder: str | os.PathLike, prefix: str) -> Path:
-    """A new registered temporary folder in ``folder``; :func:`release` it once renamed."""
-    with _signals_blocked():
-        tmp = tempfile.mkdtemp(prefix=prefix, dir=folder)
-        _temporaries.add(tmp)
-    return Path(tmp)
+def temporary_folder(folder: str | os.PathLike | None, prefix: str) -> Path:
+    """A new registered temporary folder in ``folder`` (the system's if None); :func:`release`
+    it once renamed, or :func:`discard` it."""
+    _, name = _create(folder, prefix, "", lambda name: os.mkdir(name, 0o700))
+    return Path(name)
+
+
+def _create(folder, prefix: str, suffix: str, make):
+    """Register a fresh name, then create it: a signal at any moment finds it registered.
+
+    (Registering after creating would leave a window, since a signal that
+    another thread receives is handled in the main thread between any two
+    bytecodes.)
+    """
+    folder = tempfile.gettempdir() if folder is None else os.fspath(folder)
+    while True:
+        name = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        _temporaries.add(name)
+        try:
+            made = make(name)
+        except FileExistsError:
+            _temporaries.discard(name)
+            continue
+        except BaseException:
+            _temporaries.discard(name)
+            raise
+        return made, name
 
 
 def release(path: str | os.PathLike) -> None:

@@ -185,6 +185,9 @@ class Corpus:
                     text = decoder.decode(block, final=final)
                 except UnicodeDecodeError as err:
                     raise _decode_error(err, name, encoding, block, byte_offset, line_no) from None
+                except UnicodeError as err:   # e.g. UTF-16 without a byte-order mark
+                    raise InputError(f"{name}: cannot decode as {encoding}: {err} (name the byte "
+                                     f"order, e.g. --encoding utf-16-le)") from None
                 except (OSError, EOFError, lzma.LZMAError) as err:
                     raise InputError(f"{name}: cannot read: {err}") from None
                 if self.errors == "replace":

@@ -43,7 +43,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import time
 import unicodedata
 import zlib
@@ -246,9 +245,12 @@ def _write_tokenizer(folder: Path, vocabulary: list[str], seq_len: int) -> None:
 def make_tokenizer(vocabulary: list[str], seq_len: int = 128):
     """A Hugging Face BertTokenizer for ``vocabulary``, exactly as saved in a model folder."""
     _, transformers = _import_torch()
-    with tempfile.TemporaryDirectory(prefix="zhtext-tokenizer-") as folder:
-        _write_tokenizer(Path(folder), vocabulary, seq_len)
-        return transformers.AutoTokenizer.from_pretrained(folder)
+    folder = temporary_folder(None, prefix="zhtext-tokenizer-")
+    try:
+        _write_tokenizer(folder, vocabulary, seq_len)
+        return transformers.AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    finally:
+        discard(folder)
 
 
 def encode_corpus(corpus, tokenizer, progress: ProgressFn | None = None) -> np.ndarray:
@@ -607,7 +609,7 @@ def _fingerprint(stream: np.ndarray) -> dict:
 # -- the entry point ----------------------------------------------------------
 def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = None, *,
              resume: bool = False, overwrite: bool = False,
-             progress: ProgressFn | None = None) -> dict:
+             progress: ProgressFn | None = None, on_stage: Callable[[str], None] | None = None) -> dict:
     """Train a character-level masked LM on ``corpus`` and save it in folder ``output``.
 
     ``corpus`` is anything :func:`zhtext.corpus.as_corpus` takes; it is read
@@ -616,7 +618,9 @@ def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = 
     the model, vocabulary and data settings come from the checkpoint, the
     budget and device settings (``max_steps``, ``time_budget``, ...) from
     ``config``, and the corpus must be the same. Returns the training report
-    that is also saved as ``output/training_report.json``.
+    that is also saved as ``output/training_report.json``. ``on_stage(name)``
+    announces ``"train"`` (from here on, ``KeyboardInterrupt`` writes the
+    checkpoint first) and ``"evaluate"``.
     """
     torch, transformers = _import_torch()
     config = config or PretrainConfig()
@@ -643,7 +647,10 @@ def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = 
     if state is not None:
         trainer.restore(state)
     del state
+    stage = on_stage or (lambda name: None)
+    stage("train")
     _train(trainer, output, vocabulary, _fingerprint(stream), progress)
+    stage("evaluate")
     scores = _evaluate(torch, trainer.model, heldout, config, trainer.device, progress)
     report = _report(trainer, config, corpus, stream, vocabulary, scores,
                      _unigram_accuracy(train, scores.pop("targets")))
