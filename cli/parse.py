@@ -52,8 +52,9 @@ def register(subparsers) -> None:
     add_input_options(parser, nargs=None, name="input",
                       help="sentences, one per line, or a CoNLL-U file; '-' is stdin")
     parser.add_argument("--model", metavar="DIR",
-                        help="a Hugging Face masked-LM folder or hub name (default: $ZHTEXT_MODEL "
-                             "or the shipped model; 'zhtext pretrain' makes one)")
+                        help="a Hugging Face masked-LM folder (default: $ZHTEXT_MODEL or the "
+                             "shipped model; 'zhtext pretrain' makes one; a hub name is fetched "
+                             "only with ZHTEXT_ALLOW_DOWNLOAD=1)")
     parser.add_argument("-o", "--output", default="-", metavar="OUT",
                         help="output file (default: stdout); written atomically")
     parser.add_argument("--tree", choices=("dependency", "constituency"), default="dependency")
