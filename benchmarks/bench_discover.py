@@ -3,6 +3,8 @@
     python benchmarks/bench_discover.py speed     # zhtext discover on the 142 MB Fudan corpus
     python benchmarks/bench_discover.py counting  # 1-4-gram counting vs collections.Counter, 20 MB
     python benchmarks/bench_discover.py quality   # precision on People's Daily + PKU test, jieba F1
+    python benchmarks/bench_discover.py newwords  # --new-only precision per ranking, two standards;
+                                                  # jieba with the exported dictionary
     python benchmarks/bench_discover.py all
 
 Each part prints one JSON object. ``speed`` runs the real console script in a
@@ -139,16 +141,76 @@ def quality(shared: Path) -> dict:
             "targets": {"p@1000": 0.93, "p@10000": 0.70}}
 
 
+def _gold_pku(sighan: Path) -> tuple[set, list[str]]:
+    words = {w.strip() for w in open(sighan / "pku_training_words.utf8", encoding="utf-8")}
+    lines = open(sighan / "pku_test_gold.utf8", encoding="utf-8").read().splitlines()
+    for line in lines:
+        words.update(line.split())
+    return words, lines
+
+
+def _precision(words, gold: set, ks=(100, 1000)) -> dict:
+    return {f"p@{k}": round(sum(w in gold for w in words[:k]) / max(1, min(k, len(words))), 4)
+            for k in ks}
+
+
+def newwords(shared: Path) -> dict:
+    """``--new-only`` lexicons on two standards, for each ranking, and jieba with the export.
+
+    PKU: discovery on People's Daily + the raw test text; gold = training word
+    list + test gold words (the whole list can be judged). GSDSimp: discovery on
+    a 20 MB Fudan slice + the raw GSDSimp dev text; only candidates that occur in
+    that dev text are judged, against its gold words. Words of length >= 2.
+    """
+    import jieba
+
+    from zhtext.conllu import read_conllu
+    from zhtext.corpus import Corpus
+    from zhtext.discover import WordDiscoverer
+    from zhtext.evaluate import score
+    from zhtext.lexicon import Lexicon, jieba_dictionary
+
+    known = Lexicon.load(jieba_dictionary()).words
+    sighan = shared / "sighan2005"
+    pku_gold, gold_lines = _gold_pku(sighan)
+    pku = WordDiscoverer().fit(Corpus.from_files([shared / "raw" / "peoples_daily_199801.txt",
+                                                  sighan / "pku_test.utf8"]))
+    sentences = list(read_conllu(shared / "ud_chinese_gsdsimp" / "zh_gsdsimp-ud-dev.conllu"))
+    gsd_gold = {w for s in sentences for w in s.forms}
+    gsd_text = ["".join(s.forms) for s in sentences]
+    gsd = WordDiscoverer().fit(_slice(shared, 20).split("\n") + gsd_text)
+    in_gsd_text = "\n".join(gsd_text)
+    result = {}
+    for rank in ("count", "score"):
+        pku_new = pku.new_words(known).with_min_length(2).ranked(rank).words
+        gsd_new = [w for w in gsd.new_words(known).with_min_length(2).ranked(rank).words if w in in_gsd_text]
+        result[rank] = {"pku": {**_precision(pku_new, pku_gold), "words": len(pku_new), "top": " ".join(pku_new[:30])},
+                        "gsd": {**_precision(gsd_new, gsd_gold, (50, 200)), "judged": len(gsd_new)}}
+    with tempfile.TemporaryDirectory() as tmp:
+        userdict = Path(tmp) / "new.txt"
+        pku.new_words(known).ranked("score").save(userdict, format="jieba")
+        test = open(sighan / "pku_test.utf8", encoding="utf-8").read().splitlines()
+        for hmm in (True, False):
+            plain, extended = jieba.Tokenizer(), jieba.Tokenizer()
+            extended.load_userdict(str(userdict))
+            for label, tokenizer in (("jieba", plain), ("jieba+zhtext", extended)):
+                predicted = [" ".join(w for w in tokenizer.cut(line, HMM=hmm) if w.strip()) for line in test]
+                result[f"{label} HMM={hmm}"] = round(score(gold_lines, predicted, pku_gold).f1, 4)
+        probe = "他在2008年买了DDR3内存和iPhone15，价格3199元。"
+        result["numbers and Latin kept whole"] = extended.lcut(probe) == plain.lcut(probe)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("part", choices=("speed", "counting", "quality", "all"))
+    parser.add_argument("part", choices=("speed", "counting", "quality", "newwords", "all"))
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--mb", type=int, default=20, help="slice size for counting")
     args = parser.parse_args()
-    parts = ("speed", "counting", "quality") if args.part == "all" else (args.part,)
+    parts = ("speed", "counting", "quality", "newwords") if args.part == "all" else (args.part,)
     for part in parts:
-        result = speed(args.shared) if part == "speed" else (
-            counting(args.shared, args.mb) if part == "counting" else quality(args.shared))
+        result = {"speed": lambda: speed(args.shared), "counting": lambda: counting(args.shared, args.mb),
+                  "quality": lambda: quality(args.shared), "newwords": lambda: newwords(args.shared)}[part]()
         print(json.dumps({part: result}, ensure_ascii=False), flush=True)
 
 

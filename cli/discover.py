@@ -43,14 +43,22 @@ def register(subparsers) -> None:
     out.add_argument("--top", type=int, metavar="K", help="keep the K best words")
     out.add_argument("--min-length", type=int, default=2, metavar="L",
                      help="shortest word to report (default: 2)")
-    out.add_argument("--rank", choices=("count", "score"), default="count",
-                     help="order by count (default) or by score = cohesion + min(H_L, H_R)")
+    out.add_argument("--rank", choices=("count", "score"),
+                     help="order by count (the default for all words) or by score = cohesion + "
+                          "min(H_L, H_R) (the default with --new-only: rare but strongly bound "
+                          "strings first, which is where new words are)")
     out.add_argument("--new-only", action="store_true",
                      help="drop words already in a reference dictionary (jieba's dict.txt "
-                          "unless --reference is given)")
-    out.add_argument("--reference", metavar="FILE",
-                     help="the dictionary for --new-only: a word list, jieba dictionary or "
-                          "zhtext lexicon")
+                          "unless --reference is given), traditional forms of known words "
+                          "included (問題 is known when 问题 is), and collocations of two known "
+                          "words that each occur mostly elsewhere (这一, 也是, 基础上)")
+    out.add_argument("--reference", metavar="FILE", action="append",
+                     help="a dictionary for --new-only: a word list, jieba dictionary or "
+                          "zhtext lexicon (repeat for several)")
+    out.add_argument("--mixed", action="store_true",
+                     help="also keep terms holding letters, as whole runs (iPhone15, B超, DDR3); "
+                          "by default entries are Chinese characters only, never numbers or "
+                          "Latin words")
     algo = p.add_argument_group("algorithm")
     algo.add_argument("-n", "--max-n", type=int, default=4, metavar="N",
                       help="longest n-gram counted (default: 4)")
@@ -79,17 +87,24 @@ def run(args: argparse.Namespace) -> int:
     corpus = open_corpus(args)
     finder = WordDiscoverer(max_n=args.max_n, min_count=args.min_count,
                             thresholds=_thresholds(args.thresholds, args.max_n),
-                            min_entropy=args.min_entropy)
+                            min_entropy=args.min_entropy, mixed=args.mixed)
     started = time.perf_counter()
     with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
         finder.fit(corpus, progress=bar, on_stage=bar.stage)
-    lexicon = finder.lexicon_.with_min_length(args.min_length).ranked(args.rank)
     if args.new_only:
-        lexicon = lexicon.without(Lexicon.load(args.reference or jieba_dictionary()).words)
+        known = [w for path in args.reference or [jieba_dictionary()] for w in Lexicon.load(path).words]
+        lexicon = finder.new_words(known)
+    else:
+        lexicon = finder.lexicon_
+    lexicon = lexicon.with_min_length(args.min_length).ranked(args.rank or ("score" if args.new_only
+                                                                             else "count"))
     if args.top is not None:
         lexicon = lexicon.top(args.top)
     if finder.stats_.total == 0:
         warn(args, "the input holds no word characters: the lexicon is empty")
+    elif not len(finder.lexicon_):
+        warn(args, "no Chinese words found (numbers and Latin words are not entries; "
+                   "--mixed keeps terms with letters): the lexicon is empty")
     if corpus.replacements:
         warn(args, f"{corpus.replacements} undecodable byte sequences were replaced by U+FFFD")
     lexicon.save(args.output, format=args.format)

@@ -76,7 +76,8 @@ def test_empty_and_non_chinese_input():
     rng = random.Random(0)
     words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "zebra", "wolf"]
     english = [" ".join(rng.choices(words, k=8)) for _ in range(300)]
-    found = discover(english)  # letters are word characters; spaces break fragments
+    assert len(discover(english)) == 0   # Latin words are no entries of a Chinese lexicon
+    found = discover(english, mixed=True)   # unless asked; spaces break fragments
     assert len(found) > 0 and "dog" in found
     assert all(any(w in word for word in words) for w in found.words)
 
@@ -117,3 +118,101 @@ def test_discovery_statistics_equal_a_plain_fit():
     for gram, count, cohesion in zip(plain.strings(), plain.counts, plain.cohesions):
         assert ours[gram][0] == count
         assert ours[gram][1] == pytest.approx(cohesion, nan_ok=True)
+
+
+# -- entries and new words (numbers, Latin, collocations, scripts) ---------------------------
+def novel_with_plants(bundled, seed=3):
+    """红楼梦's first 3,000 paragraphs with planted new words and planted collocations.
+
+    New words (not in jieba's dictionary) go in 40 times each; collocations of
+    two frequent free words (都 + 把, 也 + 把) 200 times each; numbers and Latin
+    terms as in technical text.
+    """
+    rng = random.Random(seed)
+    lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:3000]
+    plants = {"鲲鹏芯": 40, "墨子号": 40, "天宫站": 40, "都把": 200, "也把": 200,
+              "2008年": 60, "DDR3内存": 60, "iPhone15": 60}
+    for word, times in plants.items():
+        for _ in range(times):
+            k = rng.randrange(len(lines))
+            at = rng.randrange(len(lines[k]) + 1)
+            lines[k] = lines[k][:at] + word + lines[k][at:]
+    return lines
+
+
+def test_new_words_rank_above_collocations(bundled):
+    from zhtext.lexicon import jieba_dictionary
+
+    finder = WordDiscoverer().fit(novel_with_plants(bundled))
+    known = Lexicon.load(jieba_dictionary()).words
+    new = finder.new_words(known).ranked("score").words
+    for word in ("鲲鹏芯", "墨子号", "天宫站"):
+        assert word in new
+    assert "都把" not in new and "也把" not in new   # both parts occur mostly elsewhere
+    assert "都把" in finder.lexicon_ or "也把" in finder.lexicon_   # found as strings, judged collocations
+    assert "宝玉" not in new   # known to jieba
+
+
+def test_numbers_and_latin_are_never_entries_by_default(bundled):
+    lines = novel_with_plants(bundled)
+    words = WordDiscoverer().fit(lines).lexicon_.words
+    assert all(all(not c.isascii() and not c.isdigit() for c in w) for w in words)
+    mixed = WordDiscoverer(mixed=True).fit(lines).lexicon_.words
+    assert "iPhone15" in mixed or any("DDR3" in w for w in mixed)
+    for word in mixed:   # letter/digit runs are whole: never a piece of iPhone15, DDR3, 2008
+        for run in ("iPhone15", "DDR3", "2008"):
+            assert not (run not in word and any(run[i:j] in word and (j - i) > 1 and (
+                word.startswith(run[i:j]) or word.endswith(run[i:j])) and (i > 0 or j < len(run))
+                for i in range(len(run)) for j in range(i + 1, len(run) + 1))), word
+
+
+def test_jieba_export_keeps_numbers_and_latin_whole(bundled, tmp_path):
+    lexicon = WordDiscoverer(mixed=True).fit(novel_with_plants(bundled)).lexicon_
+    path = tmp_path / "user.txt"
+    lexicon.save(path, format="jieba")
+    entries = [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert entries and not any(e[0].isascii() or e[-1].isascii() for e in entries)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(path))
+    for hmm in (True, False):
+        words = tokenizer.lcut("他在2008年买了DDR3内存和iPhone15。", HMM=hmm)
+        assert "2008" in words and "DDR3" in words and "iPhone15" in words, words
+
+
+def test_traditional_forms_of_known_words_are_known(bundled):
+    lines = novel_with_plants(bundled)[:1500]
+    rng = random.Random(5)
+    for _ in range(100):
+        k = rng.randrange(len(lines))
+        at = rng.randrange(len(lines[k]) + 1)
+        lines[k] = lines[k][:at] + "問題" + lines[k][at:]
+    finder = WordDiscoverer().fit(lines)
+    assert "問題" in finder.lexicon_
+    assert "問題" not in finder.new_words(["问题"]).words
+    assert "問題" in finder.new_words(["问题"], fold=False).words
+
+
+def test_cli_new_only_with_several_references(cli, tmp_path, bundled):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(novel_with_plants(bundled)[:1500]) + "\n", encoding="utf-8")
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("鲲鹏芯\n", encoding="utf-8")
+    second.write_bytes("\ufeff墨子号 3 n\n".encode("utf-8"))   # a BOM, jieba's format
+    one = cli("discover", str(corpus), "--new-only", "--reference", str(first), "-q").stdout
+    both = cli("discover", str(corpus), "--new-only", "--reference", str(first), "--reference",
+               str(second), "-q").stdout
+    words = lambda out: [row.split("\t")[0] for row in out.splitlines()[1:]]
+    assert "墨子号" in words(one) and "鲲鹏芯" not in words(one)
+    assert "墨子号" not in words(both) and "宝玉" in words(both)
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("墨子号\n".encode("gbk"))
+    result = cli("discover", str(corpus), "--new-only", "--reference", str(gbk))
+    assert result.returncode == 2 and "not UTF-8" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_cli_numbers_only_corpus_warns(cli, tmp_path):
+    corpus = tmp_path / "n.txt"
+    corpus.write_text("2008 1999 3.14 hello world DDR3\n" * 50, encoding="utf-8")
+    result = cli("discover", str(corpus))
+    assert result.returncode == 0 and "lexicon is empty" in result.stderr
+    assert result.stdout.splitlines() == ["word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore"]

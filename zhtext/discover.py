@@ -14,8 +14,9 @@ corpus of :mod:`zhtext.encode`:
    ``ρ = 0.9`` (normalised PMI near its maximum: the parts almost never occur
    apart).
 2. **Rough segmentation.** In every fragment, a gap between two characters is
-   *covered* if some kept n-gram spans it; cut at every uncovered gap and count
-   the pieces.
+   *covered* if some kept n-gram spans it, or if both characters are letters or
+   digits (a run such as ``DDR3`` or ``2008`` is never cut); cut at every
+   uncovered gap and count the pieces.
 3. **Back-check.** Drop pieces with ``c < min_count``; a piece of three or more
    characters survives only if each of its windows of length ``min(len, max_n)``
    is a kept n-gram (chains of overlapping cohesive n-grams that were never
@@ -25,6 +26,21 @@ corpus of :mod:`zhtext.encode`:
    characters next to its occurrences as a piece (edges count as distinct
    neighbours, see :mod:`zhtext.ngrams`), and the score ``coh + min(H_L, H_R)``.
    An optional filter ``min_entropy`` drops words with ``min(H_L, H_R)`` below it.
+6. **New words** (:meth:`WordDiscoverer.new_words`), against a reference
+   dictionary: a word is known if its simplified form is in it; and a word
+   ``w = xy`` that splits into two *free* known words is a collocation of
+   known words (这一, 也是, 基础上), not a new word. A known word ``x`` is free
+   in ``w`` when it occurs mostly outside it, ``c(w) < ½ c(x)`` (这, 也, 是,
+   基础 combine with many words; 泽 in 泽民, 荧屏 in 搬上荧屏 do not: a new
+   word binds at least one of its parts). The ½ is fixed a priori: "mostly"
+   is "more than half". Counts of parts longer than ``max_n`` are unknown (0).
+   Only splits into two parts are tried: almost every single character is a
+   known word, so splits into more parts would call nearly any name or term
+   a sequence of known words.
+5. **Entries.** A lexicon entry is made of Chinese characters
+   (:func:`zhtext.lexicon.is_lexicon_word`): bare numbers, Latin words and
+   number + unit strings are dropped, unless ``mixed``, which keeps terms that
+   hold a letter (``iPhone15``, ``B超``) as whole runs.
 
 ``min_count`` grows with the corpus: by default
 ``max(2, round(3 * sqrt(T / 10^6)))`` for ``T`` word characters (2 at 0.4 M
@@ -45,7 +61,7 @@ from numba import njit
 from .corpus import ProgressFn
 from .encode import EncodedCorpus, encode
 from .errors import InputError
-from .lexicon import Lexicon
+from .lexicon import Lexicon, is_han, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _mix, _pack,
                      count_levels)
 
@@ -77,6 +93,7 @@ class WordDiscoverer:
     min_count: int | None = None
     thresholds: tuple[float, ...] | None = None
     min_entropy: float | None = None
+    mixed: bool = False
 
     def fit(self, corpus, progress: ProgressFn | None = None,
             on_stage: Callable[[str], None] | None = None, **encode_options) -> WordDiscoverer:
@@ -133,6 +150,7 @@ class WordDiscoverer:
         """Rough-segment, count and back-check the pieces; measure the survivors."""
         stats, layout = self.stats_, self.stats_.layout
         piece_at = np.full(len(encoded.codes), -1, np.int32)
+        covered[:-1] |= _inside_runs(encoded)
         table = _count_pieces(encoded.codes, covered, piece_at)
         passed_keys = stats.keys[passed]
         first, length, count = _accept(table, encoded.codes, self.min_count_, self.max_n,
@@ -148,21 +166,58 @@ class WordDiscoverer:
         score = np.where(length > 1, cohesion + freedom, freedom)
         lexicon = Lexicon.from_columns(words, count, cohesion=cohesion, left_entropy=left,
                                        right_entropy=right, score=score)
+        keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
         if self.min_entropy is not None:
-            lexicon = lexicon.select(freedom >= self.min_entropy)
-        return lexicon.ranked("count")
+            keep &= freedom >= self.min_entropy
+        return lexicon.select(keep).ranked("count")
+
+
+    def new_words(self, reference, fold: bool = True) -> Lexicon:
+        """The lexicon without known words and collocations of known words (step 6 above).
+
+        ``reference``: the known words (an iterable of str). ``fold``: compare
+        through simplified forms, so traditional spellings of known words are known.
+        """
+        from .script import simplified
+
+        norm = simplified if fold else (lambda word: word)
+        known = {norm(word) for word in reference}
+        lexicon = self.lexicon_
+        keep = [norm(w) not in known and not self._collocation(w, c, known, norm)
+                for w, c in zip(lexicon.words, lexicon.counts.tolist())]
+        return lexicon.select(np.array(keep, dtype=bool))
+
+    def _collocation(self, word: str, count: int, known: set, norm) -> bool:
+        """``word`` splits into two known words, each seen more than twice as often as ``word``."""
+        for k in range(1, len(word)):
+            left, right = word[:k], word[k:]
+            if norm(left) in known and norm(right) in known and \
+                    2 * count < min(self._count(left), self._count(right)):
+                return True
+        return False
+
+    def _count(self, text: str) -> int:
+        """Corpus count of ``text`` (0 when longer than ``max_n`` or rarer than ``min_count``)."""
+        return self.stats_.count(text) if len(text) <= self.max_n else 0
+
+
+def _inside_runs(encoded: EncodedCorpus) -> np.ndarray:
+    """Gaps (between positions i and i+1) inside a run of letters and digits."""
+    han = np.array([True] + [is_han(c) for c in encoded.vocab.chars], dtype=bool)   # code 0: a break
+    codes = encoded.codes
+    return ~han[codes[:-1]] & ~han[codes[1:]]
 
 
 def discover(corpus, max_n: int = 4, min_count: int | None = None,
              thresholds: tuple[float, ...] | None = None, min_entropy: float | None = None,
-             progress: ProgressFn | None = None, **encode_options) -> Lexicon:
+             progress: ProgressFn | None = None, mixed: bool = False, **encode_options) -> Lexicon:
     """The words of ``corpus`` as a :class:`~zhtext.lexicon.Lexicon`, most frequent first.
 
     >>> lexicon = discover("corpora/hongloumeng.txt")            # doctest: +SKIP
     >>> lexicon.top(3).words                                       # doctest: +SKIP
     ('宝玉', '什么', '一个')
     """
-    finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy)
+    finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy, mixed)
     return finder.fit(corpus, progress=progress, **encode_options).lexicon_
 
 

@@ -109,10 +109,19 @@ class Lexicon:
     def with_min_length(self, length: int) -> Lexicon:
         return self.select(np.array([len(w) >= length for w in self.words], dtype=bool))
 
-    def without(self, reference: Iterable[str]) -> Lexicon:
-        """Only the words not in ``reference`` (e.g. a known dictionary): the new words."""
-        known = set(reference)
-        return self.select(np.array([w not in known for w in self.words], dtype=bool))
+    def without(self, reference: Iterable[str], fold: bool = True) -> Lexicon:
+        """Only the words not in ``reference`` (e.g. a known dictionary): the new words.
+
+        With ``fold`` (default), words are compared through their simplified form
+        (:func:`zhtext.script.simplified`), so 問題 is known when 问题 is.
+        """
+        if not fold:
+            known = set(reference)
+            return self.select(np.array([w not in known for w in self.words], dtype=bool))
+        from .script import simplified
+
+        known = {simplified(w) for w in reference}
+        return self.select(np.array([simplified(w) not in known for w in self.words], dtype=bool))
 
     # -- files -------------------------------------------------------------------
     def save(self, path: str | os.PathLike, format: str = "tsv") -> None:
@@ -121,7 +130,8 @@ class Lexicon:
             raise InputError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
         with atomic_open(path) as out:
             if format == "jieba":
-                out.writelines(f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist()))
+                out.writelines(f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist())
+                               if jieba_safe(w))
                 return
             out.write("word\tcount\t" + "\t".join(STAT_COLUMNS) + "\n")
             for e in self.entries():
@@ -162,6 +172,40 @@ class Lexicon:
             return cls.from_columns([r[0] for r in rows], [int(r[1]) for r in rows], **columns)
         except (ValueError, IndexError):
             raise InputError(f"{path}: malformed zhtext lexicon TSV") from None
+
+
+def jieba_safe(word: str) -> bool:
+    """Whether ``word`` can go into a jieba user dictionary without harm.
+
+    jieba keeps a run of letters and digits whole only while no dictionary
+    word ends or starts inside it: an entry ``DDR`` would make it cut ``DDR3``
+    into ``DDR / 3``, an entry ``20`` would cut ``2008``. So an entry with a
+    letter or digit at either end is left out of the jieba format (it stays in
+    the TSV), as is one holding whitespace, which jieba reads as a separator.
+    """
+    return bool(word) and not (word[0].isalnum() and not is_han(word[0])) and \
+        not (word[-1].isalnum() and not is_han(word[-1])) and not any(c.isspace() for c in word)
+
+
+def is_han(char: str) -> bool:
+    """A Chinese character (or kana, bopomofo): the class :data:`zhtext.tokens.HAN`."""
+    from .tokens import HAN, char_class
+
+    return char_class(char) == HAN
+
+
+def is_lexicon_word(word: str, mixed: bool = False) -> bool:
+    """Whether a discovered string is a lexicon entry.
+
+    By default an entry is Chinese characters only: bare numbers, Latin words
+    and number + unit strings (``１０``, ``the``, ``１月``) are not words of a
+    Chinese lexicon. With ``mixed``, a term that holds a letter is an entry
+    too (``iPhone15``, ``B超``, ``DDR3``); discovery never cuts inside a run of
+    letters and digits, so such a term is always a whole run.
+    """
+    if all(is_han(c) for c in word):
+        return True
+    return mixed and any(c.isalpha() and not is_han(c) for c in word)
 
 
 def jieba_dictionary() -> Path:
