@@ -150,7 +150,8 @@ class WordDiscoverer:
         """Rough-segment, count and back-check the pieces; measure the survivors."""
         stats, layout = self.stats_, self.stats_.layout
         piece_at = np.full(len(encoded.codes), -1, np.int32)
-        covered[:-1] |= _inside_runs(encoded)
+        han = np.array([True] + [is_han(c) for c in encoded.vocab.chars], dtype=np.bool_)   # 0: a break
+        _cover_runs(encoded.codes, han, covered)
         table = _count_pieces(encoded.codes, covered, piece_at)
         passed_keys = stats.keys[passed]
         first, length, count = _accept(table, encoded.codes, self.min_count_, self.max_n,
@@ -201,13 +202,6 @@ class WordDiscoverer:
         return self.stats_.count(text) if len(text) <= self.max_n else 0
 
 
-def _inside_runs(encoded: EncodedCorpus) -> np.ndarray:
-    """Gaps (between positions i and i+1) inside a run of letters and digits."""
-    han = np.array([True] + [is_han(c) for c in encoded.vocab.chars], dtype=bool)   # code 0: a break
-    codes = encoded.codes
-    return ~han[codes[:-1]] & ~han[codes[1:]]
-
-
 def discover(corpus, max_n: int = 4, min_count: int | None = None,
              thresholds: tuple[float, ...] | None = None, min_entropy: float | None = None,
              progress: ProgressFn | None = None, mixed: bool = False, **encode_options) -> Lexicon:
@@ -230,6 +224,14 @@ def _cover(row_at, n, passed, covered):
         if r >= 0 and passed[r]:
             for g in range(i, i + n - 1):
                 covered[g] = 1
+
+
+@njit(cache=True)
+def _cover_runs(codes, han, covered):
+    """Mark the gaps inside runs of letters and digits (``han[code]`` is False for their codes)."""
+    for i in range(codes.shape[0] - 1):
+        if not han[codes[i]] and not han[codes[i + 1]]:
+            covered[i] = 1
 
 
 @njit(cache=True)
