@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -197,15 +198,19 @@ def is_han(char: str) -> bool:
 def is_lexicon_word(word: str, mixed: bool = False) -> bool:
     """Whether a discovered string is a lexicon entry.
 
-    By default an entry is Chinese characters only: bare numbers, Latin words
-    and number + unit strings (``１０``, ``the``, ``１月``) are not words of a
-    Chinese lexicon. With ``mixed``, a term that holds a letter is an entry
+    By default an entry is Chinese characters (ideographs) only: bare numbers,
+    Latin words, number + unit strings and kana (``１０``, ``the``, ``１月``,
+    ``腌か``) are not words of a Chinese lexicon. With ``mixed``, a term that holds a letter is an entry
     too (``iPhone15``, ``B超``, ``DDR3``); discovery never cuts inside a run of
     letters and digits, so such a term is always a whole run.
     """
-    if all(is_han(c) for c in word):
+    if all(_is_ideograph(c) for c in word):
         return True
     return mixed and any(c.isalpha() and not is_han(c) for c in word)
+
+
+def _is_ideograph(char: str) -> bool:
+    return char in "〇々" or unicodedata.name(char, "").startswith(("CJK ", "IDEOGRAPHIC"))
 
 
 def jieba_dictionary() -> Path:
