@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from zhtext.segment import MAX_LEN, MIN_COUNT, Segmenter
+from zhtext.segment import MAX_LEN, MIN_COUNT, Segmenter, available_memory, learning_memory
 
-from .common import add_input_options, add_quiet_option, open_corpus, say
+from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
 
 ORDER = 31
@@ -47,10 +47,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
-    """Fit on ``paths`` with the model options of ``args``, with a progress bar."""
+    """Fit on ``paths`` with the model options of ``args``, with a progress bar; first warn if
+    the projected memory of learning exceeds the memory available."""
+    corpus = open_corpus(args, paths)
+    need, available = learning_memory(corpus), available_memory()
+    if available is not None and need > available:
+        warn(args, f"learning from this input may need about {need / 1e9:.1f} GB of memory "
+                   f"(projected from its size), but {available / 1e9:.1f} GB is available")
     start = time.monotonic()
     with ProgressBar("learning", enabled=None if not args.quiet else False) as bar:
-        model = Segmenter.fit(open_corpus(args, paths), method=args.scorer, max_len=args.max_len,
+        model = Segmenter.fit(corpus, method=args.scorer, max_len=args.max_len,
                               min_count=args.min_count, progress=bar)
     if args.lexicon:
         added = model.add_words(args.lexicon)

@@ -146,9 +146,14 @@ def _find(slots, keys, key):
 
 
 # --------------------------------------------------------------------- counting
-# A counting table has one row per slot: the key words, the count, then the
-# n-gram's id (its insertion order, stable when the table grows); ``first[id]``
-# is the start of its first occurrence.
+# A counting table has one row per slot: the key words, then one word holding the
+# count (low 32 bits; 0: an empty slot) and the n-gram's id (high 32 bits: its
+# insertion order, stable when the table grows); ``first[id]`` is the start of its
+# first occurrence.
+_COUNT_MASK = np.uint64(0xFFFFFFFF)
+_ID_SHIFT = np.uint64(32)
+MAX_CHARACTERS = (1 << 32) - 1
+"""Longest encoded corpus the counter takes: counts and ids are held in 32 bits."""
 
 
 @njit(cache=True, nogil=True)
@@ -166,8 +171,8 @@ def _count_level(codes, n, bits, per_word, words, prev_row_at, id_at, either, ca
     Threads count disjoint partitions into their own tables: an n-gram belongs
     to partition ``(first id + last id) % parts``, decided before any hashing.
     """
-    count_col, id_col = words, words + 1
-    table = np.zeros((capacity, words + 2), np.uint64)
+    cell = words  # the count and id word
+    table = np.zeros((capacity, words + 1), np.uint64)
     first = np.zeros(1 << 16, np.int64)
     used = 0
     key = np.zeros(words, np.uint64)
@@ -189,15 +194,14 @@ def _count_level(codes, n, bits, per_word, words, prev_row_at, id_at, either, ca
         _pack(codes, start, n, bits, per_word, key)
         mask = np.uint64(capacity - 1)
         slot = _hash(key) & mask
-        while table[slot, count_col] != 0 and not _same(table, slot, key):
+        while table[slot, cell] != 0 and not _same(table, slot, key):
             slot = (slot + np.uint64(1)) & mask
-        id_at[start] = table[slot, id_col] * parts + part
-        if table[slot, count_col] != 0:
-            table[slot, count_col] += np.uint64(1)
+        if table[slot, cell] != 0:
+            table[slot, cell] += np.uint64(1)
+            id_at[start] = np.int64(table[slot, cell] >> _ID_SHIFT) * parts + part
             continue
         table[slot, :words] = key
-        table[slot, count_col] = 1
-        table[slot, id_col] = used
+        table[slot, cell] = (np.uint64(used) << _ID_SHIFT) | np.uint64(1)
         id_at[start] = used * parts + part
         if used == first.shape[0]:
             first = np.concatenate((first, np.zeros(used, np.int64)))
@@ -228,9 +232,9 @@ def _neighbour_sums(table, words, first, prev_row_at, prev_left, prev_right):
     """Each counted n-gram with ``c >= 2`` adds ``c log c`` to the right sum of its
     prefix and to the left sum of its suffix (rows of the level below)."""
     for slot in range(table.shape[0]):
-        c = table[slot, words]
+        c = table[slot, words] & _COUNT_MASK
         if c >= 2:
-            start = first[table[slot, words + 1]]
+            start = first[table[slot, words] >> _ID_SHIFT]
             gain = c * math.log(c)
             if prev_row_at[start] >= 0:
                 prev_right[prev_row_at[start]] += gain
@@ -239,20 +243,25 @@ def _neighbour_sums(table, words, first, prev_row_at, prev_left, prev_right):
 
 
 @njit(cache=True, nogil=True)
-def _kept_rows(table, words, used, min_count, first_row, keys, counts):
-    """Copy the n-grams with ``c >= min_count`` to ``keys``/``counts`` from ``first_row`` on.
-
-    Returns id -> kept row (-1 if pruned).
-    """
-    row_of = np.full(used, -1, np.int64)
-    row = first_row
+def _kept_rows(table, words, used, min_count, first_row):
+    """``(keys, counts, row_of)`` of the n-grams with ``c >= min_count``, in slot order;
+    ``row_of``: id -> kept row, numbered from ``first_row`` (-1 if pruned)."""
+    kept = 0
     for slot in range(table.shape[0]):
-        if table[slot, words] >= min_count:
+        if (table[slot, words] & _COUNT_MASK) >= min_count:
+            kept += 1
+    keys = np.zeros((kept, words), np.uint64)
+    counts = np.zeros(kept, np.int64)
+    row_of = np.full(used, -1, np.int64)
+    row = 0
+    for slot in range(table.shape[0]):
+        c = table[slot, words] & _COUNT_MASK
+        if c >= min_count:
             keys[row] = table[slot, :words]
-            counts[row] = table[slot, words]
-            row_of[table[slot, words + 1]] = row
+            counts[row] = c
+            row_of[table[slot, words] >> _ID_SHIFT] = first_row + row
             row += 1
-    return row_of
+    return keys, counts, row_of
 
 
 @njit(cache=True, nogil=True)
@@ -301,6 +310,21 @@ def _unpack_ids(keys, lengths, bits, per_word, width):
         for j in range(lengths[row]):
             out[row, j] = (keys[row, j // per_word] >> np.uint64((j % per_word) * bits)) & mask_len
     return out
+
+
+@njit(cache=True)
+def _affix_rows(ids, keys, slots, bits, per_word):
+    """Rows in ``keys`` (indexed by ``slots``) of ``ids[r, :-1]`` and ``ids[r, 1:]`` for every row ``r``."""
+    prefix = np.empty(ids.shape[0], np.int64)
+    suffix = np.empty(ids.shape[0], np.int64)
+    key = np.zeros(keys.shape[1], np.uint64)
+    n = ids.shape[1]
+    for row in range(ids.shape[0]):
+        _pack(ids[row], 0, n - 1, bits, per_word, key)
+        prefix[row] = _find(slots, keys, key)
+        _pack(ids[row], 1, n - 1, bits, per_word, key)
+        suffix[row] = _find(slots, keys, key)
+    return prefix, suffix
 
 
 # ------------------------------------------------------------------ the object
@@ -492,20 +516,26 @@ class Level:
         return np.log(c) - neighbour_sum / c
 
 
-def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
-                 entropy: bool = True) -> Iterator[tuple[Level, np.ndarray]]:
+def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int, entropy: bool = True,
+                 low_memory: bool = False) -> Iterator[tuple[Level, np.ndarray]]:
     """Yield each level ``n = 1..max_n`` with its kept-row-per-position array.
 
     ``row_at[i]`` is the row in ``level`` of the n-gram starting at position ``i``
     of ``encoded.codes`` (-1 if none is kept there); it is valid only until the
     next level is requested. A level's entropy sums are complete once the next
     level has been counted (for ``max_n``: after the generator ends).
+    ``low_memory`` counts the hash partitions one after the other, each pruned
+    before the next is counted, instead of in parallel threads: about half
+    the peak memory of the counting tables, the same result, slower.
     """
     if not 1 <= max_n <= MAX_ORDER - 1:
         raise InputError(f"max_n must be between 1 and {MAX_ORDER - 1}, not {max_n}")
     if min_count < 1:
         raise InputError(f"min_count must be at least 1, not {min_count}")
     vocab, codes = encoded.vocab, encoded.codes
+    if len(codes) > MAX_CHARACTERS:
+        raise InputError(f"the corpus has {len(codes):,} characters; the n-gram counter takes at "
+                         f"most {MAX_CHARACTERS:,}: split it")
     layout = KeyLayout.for_vocabulary(len(vocab), max_n + entropy)
     level = _unigram_level(vocab, layout, min_count)
     row_at = _unigram_rows(level, len(vocab))[codes]
@@ -518,19 +548,33 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int,
             level = _pair_level(codes, side, row_at, slot_at, entropy, min_count, layout, level)
         else:
             capacity = max(capacity, _power_of_two(4 * len(level.counts) // THREADS))
-            tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity)
-            capacity = max(table.shape[0] for table, _ in tables)
-            for table, first in tables if entropy else ():
-                _neighbour_sums(table, layout.words, first, row_at, level.left_sum,
-                                level.right_sum)
-            level = _prune(tables, layout.words, min_count, slot_at, n)
-            del tables
+            tables = _count_partitions(codes, n, layout, row_at, slot_at, entropy, capacity,
+                                       low_memory)
+            level, capacity = _prune(tables, layout.words, min_count, row_at, slot_at, n,
+                                     level if entropy else None)
         row_at, slot_at = slot_at, row_at
         if n > max_n:
             return
         if not len(level.counts):
             break
     yield level, row_at
+
+
+def level_ids(level: Level, vocab_size: int) -> np.ndarray:
+    """The character ids of every n-gram of ``level`` (one of :func:`count_levels` over a
+    vocabulary of ``vocab_size``): an ``int32`` matrix, one row per n-gram, ``level.n`` columns."""
+    layout = KeyLayout.for_vocabulary(vocab_size, 1)._replace_words(level.keys.shape[1])
+    return _unpack_ids(level.keys, np.full(len(level.counts), level.n, np.uint8), layout.bits,
+                       layout.per_word, level.n)
+
+
+def affix_rows(level: Level, below: Level, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in ``below`` (the level ``n - 1``) of the prefix ``x[:-1]`` and the suffix ``x[1:]``
+    of every n-gram ``x`` of ``level`` (-1 where one is not kept; never for a kept ``x``, whose
+    prefix and suffix are at least as frequent). Looked up by key: no per-position array."""
+    layout = KeyLayout.for_vocabulary(vocab_size, 1)._replace_words(level.keys.shape[1])
+    return _affix_rows(level_ids(level, vocab_size), below.keys, _build_index(below.keys),
+                       layout.bits, layout.per_word)
 
 
 def _pair_level(codes, size, unigram_row_at, row_at, either, min_count, layout, unigrams) -> Level:
@@ -611,31 +655,45 @@ def _pair_rows_at(codes, size, matrix, row_at):
     row_at[codes.shape[0] - 1] = -1
 
 
-def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity) -> list[tuple]:
-    """Count level ``n`` in :data:`THREADS` hash partitions, one thread each (Numba releases the GIL)."""
+def _count_partitions(codes, n, layout, row_at, slot_at, either, capacity,
+                      low_memory) -> Iterator[tuple]:
+    """Count level ``n`` in :data:`THREADS` hash partitions, one thread each (Numba releases the
+    GIL), or one after the other if ``low_memory``; yields their tables in partition order."""
     slot_at[:] = -1
     args = (codes, n, layout.bits, layout.per_word, layout.words, row_at, slot_at, either, capacity,
             THREADS)
-    if THREADS == 1:
-        return [_count_level(*args, 0)]
+    if THREADS == 1 or low_memory:
+        for part in range(THREADS):
+            yield _count_level(*args, part)
+        return
     with ThreadPoolExecutor(THREADS) as pool:
-        return list(pool.map(lambda part: _count_level(*args, part), range(THREADS)))
+        tables = list(pool.map(lambda part: _count_level(*args, part), range(THREADS)))
+    while tables:
+        yield tables.pop(0)
 
 
-def _prune(tables: list[tuple], words: int, min_count: int, id_at: np.ndarray, n: int) -> Level:
-    """Keep the n-grams with ``c >= min_count`` of all partitions; ``id_at`` becomes ``row_at``."""
-    kept = sum(int((table[:, words] >= min_count).sum()) for table, _ in tables)
-    keys = np.zeros((kept, words), np.uint64)
-    counts = np.zeros(kept, np.int64)
-    parts = len(tables)
-    row_of = np.full(parts * max(len(first) for _, first in tables), -1, np.int64)
-    done = 0
-    for part, (table, first) in enumerate(tables):
-        rows = _kept_rows(table, words, len(first), min_count, done, keys, counts)
+def _prune(tables: Iterator[tuple], words: int, min_count: int, row_at: np.ndarray,
+           id_at: np.ndarray, n: int, below: Level | None) -> tuple[Level, int]:
+    """Keep the n-grams with ``c >= min_count`` of each partition, freeing its table before the
+    next is taken; ``id_at`` becomes ``row_at`` of the new level. With ``below``, first add the
+    neighbour sums of its entropies (:func:`_neighbour_sums`). Returns the level and the largest
+    table size."""
+    keys, counts, rows_of, largest, done = [], [], [], 0, 0
+    for table, first in tables:
+        if below is not None:
+            _neighbour_sums(table, words, first, row_at, below.left_sum, below.right_sum)
+        kept_keys, kept_counts, rows = _kept_rows(table, words, len(first), min_count, done)
+        keys.append(kept_keys)
+        counts.append(kept_counts)
+        rows_of.append(rows)
+        largest, done = max(largest, table.shape[0]), done + len(kept_counts)
+        del table, first  # before the next partition is counted (low_memory)
+    parts = len(rows_of)
+    row_of = np.full(parts * max(len(rows) for rows in rows_of), -1, np.int64)
+    for part, rows in enumerate(rows_of):
         row_of[part: parts * len(rows): parts] = rows  # index id * parts + part
-        done += int((rows >= 0).sum())
     _rows_at(id_at, row_of)
-    return Level(n, keys, counts)
+    return Level(n, np.concatenate(keys), np.concatenate(counts)), largest
 
 
 def _power_of_two(n: int) -> int:

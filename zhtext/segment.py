@@ -38,15 +38,23 @@ log-likelihood gain (``1e-4``), a label-free rule.
 
 The decoder is one Numba pass: characters are hashed on the fly
 (a 64-bit polynomial hash of the code points) and looked up in an
-open-addressing table, so no Python object is touched per character.
+open-addressing table, so no Python object is touched per character. It
+releases the GIL, so :meth:`Segmenter.segment_corpus` with ``jobs=N`` runs it
+in N threads sharing one model. Learning keeps per corpus position only the
+encoded text and the counter's two row arrays (12 bytes a character); the
+rest grows with the n-grams kept (:func:`learning_memory` projects the peak).
 """
 
 from __future__ import annotations
 
+import codecs
+import collections
 import json
 import math
 import os
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -56,7 +64,7 @@ from . import tokens
 from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
-from .ngrams import count_levels
+from .ngrams import affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError
 
 FORMAT, VERSION = "zhtext-segmenter", 1
@@ -125,44 +133,40 @@ def string_hash(word: str) -> int:
 
 
 # -- learning ----------------------------------------------------------------
+def _vocab_points(vocab) -> np.ndarray:
+    """Code point of each character id (index 0, a break, is 0): the table through which
+    learning hashes the ``int32`` codes, so no code-point copy of the corpus is made."""
+    return np.concatenate(([0], tokens.code_points(vocab.chars))).astype(np.int64)
+
+
 @njit(cache=True)
-def _window_hashes(seq: np.ndarray, previous: np.ndarray, n: int) -> np.ndarray:
-    """Hashes of the n-grams starting at each position (0 where one would cross a boundary)."""
-    out = np.zeros(seq.shape[0], dtype=np.uint64)
-    for i in range(seq.shape[0] - n + 1):
-        if previous[i] != _EMPTY and seq[i + n - 1] != 0:
-            out[i] = _extend(previous[i], seq[i + n - 1])
+def _id_hashes(ids: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The decoder's key of each n-gram, given as a row of character ids (``points``: id -> code point)."""
+    out = np.empty(ids.shape[0], dtype=np.uint64)
+    for row in range(ids.shape[0]):
+        out[row] = _hash_points(points[ids[row]])
     return out
 
 
-def _first_positions(row_at: np.ndarray, rows: int) -> np.ndarray:
-    """A position where each kept n-gram occurs (``row_at``: its row at each position, -1: none)."""
-    where = np.flatnonzero(row_at >= 0)
-    first = np.empty(rows, dtype=np.int64)
-    first[row_at[where]] = where
-    return first
-
-
-def autonomy_table(encoded: EncodedCorpus, seq: np.ndarray, max_len: int = MAX_LEN,
-                   min_count: int = MIN_COUNT):
+def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
     """``(hashes, autonomies, lengths, counts)`` of the candidate words of an encoded corpus.
 
     ``encoded`` holds the Han runs of the corpus (every other character is a
-    break), ``seq`` the same as code points (0 between runs), for the hashes.
-    Counts and branching entropies are those of :func:`zhtext.ngrams.count_levels`
+    break). Counts and branching entropies are those of :func:`zhtext.ngrams.count_levels`
     (exact; a run edge is a distinct neighbour each time); see the module
     docstring for the formula. The n-grams seen ``min_count`` times are
     candidates, and so is every single character: one seen fewer times has no
     branching statistics, so both its entropies count as 0 (exact for the
     default ``min_count`` of 2, where such a character is seen once).
+    Memory beyond the counting grows with the n-grams kept, not the corpus.
     """
     vocab = encoded.vocab
+    points = _vocab_points(vocab)
     rare = vocab.counts < min_count
-    levels, single_hashes = _linked_levels(encoded, seq, max_len, min_count)
-    rare_hashes = single_hashes[_first_positions(encoded.codes - 1, len(vocab))[rare]]
+    rare_hashes = _id_hashes((np.flatnonzero(rare) + 1).reshape(-1, 1), points)
     out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
     parent_l = parent_r = None   # entropies of the level below
-    for level, hashes, links in levels:
+    for level, hashes, links in _linked_levels(encoded, points, max_len, min_count):
         h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
         counts = level.counts
         if links is None:   # single characters, against the entropy of the character distribution
@@ -177,30 +181,31 @@ def autonomy_table(encoded: EncodedCorpus, seq: np.ndarray, max_len: int = MAX_L
         out_scores.append(vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean())
         out_lengths.append(np.full(len(hashes), level.n, dtype=np.int8))
         out_counts.append(counts.astype(np.int64))
+        del level, links, counts, vbe_l, vbe_r  # free before the next level is counted
     return (np.concatenate(out_hashes), np.concatenate(out_scores),
             np.concatenate(out_lengths), np.concatenate(out_counts))
 
 
-def _linked_levels(encoded: EncodedCorpus, seq: np.ndarray, max_len: int, min_count: int):
-    """The non-empty levels of :func:`count_levels` as ``(level, hashes, links)``, and the
-    single-character hash at every position.
+def _linked_levels(encoded: EncodedCorpus, points: np.ndarray, max_len: int, min_count: int):
+    """Yield the non-empty levels of :func:`count_levels` as ``(level, hashes, links)``, each
+    once its entropy sums are complete (when the next level has been counted).
 
     ``hashes`` are the decoder's keys of the level's n-grams; ``links`` the rows
     of each n-gram's prefix ``x[:-1]`` and suffix ``x[1:]`` in the level below
-    (``None`` for single characters).
+    (``None`` for single characters). Both come from the levels' keys, so the
+    only arrays per corpus position are the counter's own, and a level's keys
+    are dropped once the next level is linked to them.
     """
-    previous = np.where(seq != 0, _SEED, _EMPTY).astype(np.uint64)
-    levels, parent_at, single_hashes = [], None, None
-    for level, row_at in count_levels(encoded, max_len, min_count):
+    pending, size = None, len(encoded.vocab)
+    for level, _ in count_levels(encoded, max_len, min_count, low_memory=True):
         if not len(level.counts) and level.n > 1:
             break
-        hashes = _window_hashes(seq, previous, level.n)
-        first = _first_positions(row_at, len(level.counts))
-        links = None if parent_at is None else (parent_at[first], parent_at[first + 1])
-        levels.append((level, hashes[first], links))
-        single_hashes = hashes if single_hashes is None else single_hashes
-        parent_at, previous = row_at.copy(), hashes
-    return levels, single_hashes
+        links = None if pending is None else affix_rows(level, pending[0], size)
+        if pending is not None:
+            yield pending
+        pending = (level, _id_hashes(level_ids(level, size), points), links)
+    if pending is not None:
+        yield pending
 
 
 def _entropy(counts: np.ndarray) -> float:
@@ -211,20 +216,19 @@ def _entropy(counts: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def _lattice(seq: np.ndarray, lo: int, m: int, keys: np.ndarray, index: np.ndarray,
-             weights: np.ndarray, max_len: int) -> np.ndarray:
-    """``edges[s, l-1]``: the candidate row of the word ``seq[lo+s : lo+s+l]``, or -1."""
-    edges = np.full((m, max_len), -1, dtype=np.int64)
+def _lattice(codes: np.ndarray, points: np.ndarray, lo: int, m: int, keys: np.ndarray,
+             index: np.ndarray, weights: np.ndarray, max_len: int, edges: np.ndarray) -> None:
+    """``edges[s, l-1]``: the candidate row of the word ``codes[lo+s : lo+s+l]``, or -1."""
+    edges[:m] = -1
     for start in range(m):
         h = _SEED
         for length in range(1, min(max_len, m - start) + 1):
-            h = _extend(h, seq[lo + start + length - 1])
+            h = _extend(h, points[codes[lo + start + length - 1]])
             slot = _slot(keys, h)
             if keys[slot] == _EMPTY:
                 break
             if weights[index[slot]] > -np.inf:
                 edges[start, length - 1] = index[slot]
-    return edges
 
 
 @njit(cache=True)
@@ -237,27 +241,36 @@ def _logaddexp(a: float, b: float) -> float:
 
 
 @njit(cache=True)
-def _expected_counts(seq: np.ndarray, keys: np.ndarray, index: np.ndarray, weights: np.ndarray,
-                     max_len: int, counts: np.ndarray) -> float:
-    """E-step of EM over every Han run of ``seq``; returns the total log-likelihood.
+def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, index: np.ndarray,
+                     weights: np.ndarray, max_len: int, counts: np.ndarray) -> float:
+    """E-step of EM over every Han run of ``codes`` (``points``: id -> code point); returns
+    the total log-likelihood.
 
     A segmentation ``w_1..w_k`` of a run has weight ``prod_i exp(weights[w_i])``;
     forward-backward adds to ``counts[w]`` the expected number of times ``w``
     is a word, ``sum over edges of exp(alpha[s] + weights[w] + beta[s+|w|] - log Z)``.
+    The lattice and the forward/backward arrays are sized by the longest run so far
+    and reused (``int32`` edges: ``4 * max_len`` bytes per character of that run).
     """
     total = 0.0
-    n, i = seq.shape[0], 0
+    n, i = codes.shape[0], 0
+    edges = np.empty((0, max_len), dtype=np.int32)
+    alpha = np.empty(1)
+    beta = np.empty(1)
     while i < n:
-        if seq[i] == 0:
+        if codes[i] == 0:
             i += 1
             continue
         j = i
-        while j < n and seq[j] != 0:
+        while j < n and codes[j] != 0:
             j += 1
         m = j - i
-        edges = _lattice(seq, i, m, keys, index, weights, max_len)
-        alpha = np.full(m + 1, -np.inf)
-        beta = np.full(m + 1, -np.inf)
+        if m > edges.shape[0]:
+            edges = np.empty((m, max_len), dtype=np.int32)
+            alpha, beta = np.empty(m + 1), np.empty(m + 1)
+        _lattice(codes, points, i, m, keys, index, weights, max_len, edges)
+        alpha[: m + 1] = -np.inf
+        beta[: m + 1] = -np.inf
         alpha[0], beta[m] = 0.0, 0.0
         for s in range(m):
             for length in range(1, min(max_len, m - s) + 1):
@@ -280,7 +293,7 @@ def _expected_counts(seq: np.ndarray, keys: np.ndarray, index: np.ndarray, weigh
     return total
 
 
-def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, lengths: np.ndarray,
+def unigram_scores(encoded: EncodedCorpus, hashes: np.ndarray, autonomy: np.ndarray, lengths: np.ndarray,
                    counts: np.ndarray, max_len: int = MAX_LEN, tolerance: float = EM_TOLERANCE,
                    progress: ProgressFn | None = None) -> np.ndarray:
     """Word scores ``log p(w) + a(w) |w|`` of the joint model (NaN: not a word).
@@ -290,8 +303,10 @@ def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, le
     counts and are re-estimated by EM, each E-step weighting a segmentation by
     ``prod p(w) exp(a(w) |w|)`` (the language model and the boundary evidence
     together), until the log-likelihood improves by less than ``tolerance``
-    (relative): a label-free stopping rule.
+    (relative): a label-free stopping rule. The arrays are those of
+    :func:`autonomy_table` for ``encoded``.
     """
+    points = _vocab_points(encoded.vocab)
     keep = (lengths == 1) | (autonomy > 0)
     bonus = autonomy * lengths
     logp = np.where(keep, np.log(np.maximum(counts, 1)), -np.inf)
@@ -300,7 +315,7 @@ def unigram_scores(seq: np.ndarray, hashes: np.ndarray, autonomy: np.ndarray, le
     last = -np.inf
     for step in range(EM_MAX_ITERATIONS):
         expected = np.zeros(hashes.shape[0])
-        loglik = _expected_counts(seq, keys, index, logp + bonus, max_len, expected)
+        loglik = _expected_counts(encoded.codes, points, keys, index, logp + bonus, max_len, expected)
         with np.errstate(divide="ignore"):
             logp = np.where(expected > 0, np.log(expected), -np.inf) - np.log(expected.sum())
         if progress is not None:
@@ -353,7 +368,7 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
              vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Word starts (plus the end) and a whitespace flag per token of one text."""
@@ -372,7 +387,7 @@ def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: n
     return out[: count + 1], space[:count]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _render(points: np.ndarray, starts: np.ndarray, space: np.ndarray, sep: np.ndarray) -> np.ndarray:
     """The words joined by ``sep``, whitespace dropped except line feeds (one per input line feed)."""
     out = np.empty(points.shape[0] * (1 + sep.shape[0]) + 1, dtype=np.uint32)
@@ -393,6 +408,51 @@ def _render(points: np.ndarray, starts: np.ndarray, space: np.ndarray, sep: np.n
         size += b - a
         open_line = True
     return out[:size]
+
+
+@njit(cache=True, nogil=True)
+def _segment_render(points: np.ndarray, table: np.ndarray, spans: np.ndarray, keys: np.ndarray,
+                    vals: np.ndarray, max_len: int, sep: np.ndarray) -> np.ndarray:
+    """:func:`_render` of the segmentation of one text: the whole decoder in one call that
+    releases the GIL, so threads segment batches in parallel (``table``: the class table)."""
+    starts, space = _segment(points, table[points], spans, keys, vals, max_len)
+    return _render(points, starts, space, sep)
+
+
+@njit(cache=True, nogil=True)
+def _address_windows(points: np.ndarray) -> np.ndarray:
+    """``(start, end)`` of the maximal runs of printable ASCII (``!`` to ``~``) that hold ``@``,
+    ``//`` or ``www.``: the only places a URL or e-mail address can be."""
+    out = np.empty((0, 2), dtype=np.int64)
+    found = []
+    n, i = points.shape[0], 0
+    while i < n:
+        if not 0x21 <= points[i] <= 0x7E:
+            i += 1
+            continue
+        j, marked = i, False
+        while j < n and 0x21 <= points[j] <= 0x7E:
+            p = points[j]
+            if p == 0x40 or (p == 0x2F and j > i and points[j - 1] == 0x2F) or (
+                    p == 0x2E and j >= i + 3 and points[j - 1] == 0x77 and points[j - 2] == 0x77
+                    and points[j - 3] == 0x77):
+                marked = True
+            j += 1
+        if marked:
+            found.append((i, j))
+        i = j
+    if found:
+        out = np.array(found, dtype=np.int64)
+    return out
+
+
+def _protected_spans(text: str, points: np.ndarray) -> np.ndarray:
+    """:func:`zhtext.tokens.protected_spans` of ``text``, its regex run only on the windows of
+    :func:`_address_windows`: a URL or e-mail address is printable ASCII holding one of those
+    marks, so it lies inside one such run, and the batch is not scanned character by character
+    under the GIL."""
+    spans = [tokens.protected_spans(text[a:b]) + a for a, b in _address_windows(points).tolist()]
+    return np.concatenate(spans) if spans else np.zeros((0, 2), dtype=np.int64)
 
 
 # -- the model ------------------------------------------------------------------
@@ -424,6 +484,7 @@ class Segmenter:
         """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
 
         ``progress(done, total)`` follows the reading (bytes of the files).
+        :func:`learning_memory` projects the peak memory beforehand.
         """
         if max_len < 1 or min_count < 1:
             raise InputError("max_len and min_count must be at least 1")
@@ -432,12 +493,11 @@ class Segmenter:
                          progress=progress, **corpus_options)
         if not encoded.total:
             raise InputError("the corpus has no Chinese (Han) text to learn from")
-        seq = np.array([0] + [ord(c) for c in encoded.vocab.chars], dtype=np.int64)[encoded.codes]
-        hashes, autonomy, lengths, counts = autonomy_table(encoded, seq, max_len, min_count)
+        hashes, autonomy, lengths, counts = autonomy_table(encoded, max_len, min_count)
         if method == "nvbe":
             scores = autonomy * lengths
         elif method == "joint":
-            scores = unigram_scores(seq, hashes, autonomy, lengths, counts, max_len)
+            scores = unigram_scores(encoded, hashes, autonomy, lengths, counts, max_len)
         else:
             raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
         info = {"method": method, "min_count": min_count, "chars": encoded.total, "lines": encoded.lines,
@@ -478,7 +538,7 @@ class Segmenter:
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
         points = tokens.code_points(text)
-        return _segment(points, tokens.class_table()[points], tokens.protected_spans(text),
+        return _segment(points, tokens.class_table()[points], _protected_spans(text, points),
                         self._keys, self._vals, self.max_len)
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
@@ -499,9 +559,9 @@ class Segmenter:
     def render(self, text: str, sep: str = " ") -> str:
         """``text`` segmented as text: words joined by ``sep``, one output line per line."""
         points = tokens.code_points(text)
-        starts, space = _segment(points, tokens.class_table()[points], tokens.protected_spans(text),
-                                 self._keys, self._vals, self.max_len)
-        return tokens.from_code_points(_render(points, starts, space, tokens.code_points(sep)))
+        return tokens.from_code_points(_segment_render(
+            points, tokens.class_table(), _protected_spans(text, points), self._keys, self._vals,
+            self.max_len, tokens.code_points(sep)))
 
     def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,
                        progress: ProgressFn | None = None, **corpus_options) -> Iterator[str]:
@@ -509,8 +569,10 @@ class Segmenter:
 
         The lines of the output are the input's lines (empty ones included),
         each with its words joined by ``sep``. Memory is bounded: text is read
-        in batches of about a million characters, and with ``jobs > 1`` at most
-        two batches per process are in flight.
+        in batches of about a million characters. ``jobs > 1`` segments the
+        batches in that many threads sharing the model (at most two batches
+        per thread in flight), while this thread reads and the caller writes;
+        the output is the same. More jobs than CPU cores do not help.
         """
         batches = _batches(as_corpus(corpus, **corpus_options), progress)
         if jobs <= 1:
@@ -536,7 +598,7 @@ class Segmenter:
                 hashes, scores = data["hashes"], data["scores"]
         except FileNotFoundError:
             raise ModelError(f"{path}: no such model file") from None
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
             raise ModelError(f"{path}: not a zhtext segmenter model ({type(err).__name__})") from None
         if not isinstance(header, dict) or header.get("format") != FORMAT:
             raise ModelError(f"{path}: not a zhtext segmenter model")
@@ -595,32 +657,97 @@ def _stitch(chunks: Iterable[str], sep: str) -> Iterator[str]:
         open_line = chunk[-1] != "\n"
 
 
-_WORKER: Segmenter | None = None
-
-
-def _start_worker(hashes: np.ndarray, scores: np.ndarray, max_len: int) -> None:
-    global _WORKER
-    _WORKER = Segmenter(hashes, scores, max_len)
-
-
-def _render_in_worker(batch: str, sep: str) -> str:
-    return _WORKER.render(batch, sep)
-
-
 def _parallel(model: Segmenter, batches: Iterator[str], sep: str, jobs: int) -> Iterator[str]:
-    """Render batches in ``jobs`` processes, in order, with at most ``2 * jobs`` in flight."""
-    import collections
-    import multiprocessing
+    """:meth:`Segmenter.render` the batches in ``jobs`` threads, in order, at most ``2 * jobs`` in flight.
 
-    with multiprocessing.get_context("spawn").Pool(
-            jobs, _start_worker, (model.hashes, model.scores, model.max_len)) as pool:
+    Threads share the model (nothing is copied or pickled); the decoder
+    (:func:`_segment_render`) releases the GIL, so they run in parallel while
+    this thread reads the next batches and the caller writes the output.
+    """
+    with ThreadPoolExecutor(jobs) as pool:
         pending: collections.deque = collections.deque()
         for batch in batches:
-            pending.append(pool.apply_async(_render_in_worker, (batch, sep)))
+            pending.append(pool.submit(model.render, batch, sep))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
+
+
+# -- memory ------------------------------------------------------------------
+LEARNING_BASE_BYTES = 300_000_000
+"""Memory of learning before any text (interpreter, NumPy, Numba, class table), rounded up."""
+LEARNING_BYTES_PER_BYTE = 12
+"""Peak memory of learning per byte of UTF-8 input, measured on news text (default options)."""
+COMPRESSION_RATIO = 4
+"""Assumed uncompressed / compressed size where a file does not record it (.bz2, .xz)."""
+
+
+def learning_memory(corpus, **corpus_options) -> int:
+    """Projected peak memory of :meth:`Segmenter.fit` on ``corpus``, in bytes, without reading it.
+
+    An estimate, linear in the size of the text, from peak RSS measured on
+    this code with the default options (see ``docs/segmentation.md``)::
+
+        memory = LEARNING_BASE_BYTES + LEARNING_BYTES_PER_BYTE * size
+
+    ``size`` is the text in bytes, uncompressed, as UTF-8: a plain file's size;
+    a gzip file's uncompressed size from its trailer; ``COMPRESSION_RATIO``
+    times the size of a bzip2 or xz file (their size is not recorded cheaply);
+    1.5 times the size for an encoding other than UTF-8 (two bytes per Chinese
+    character instead of three). Standard input, and strings that are not a
+    list or tuple, count as 0 bytes (their size is unknown before reading).
+    Most of the memory is per character (the encoded text and the counter's
+    per-position rows, 12 bytes); the rest grows with the distinct n-grams.
+
+    Parameters
+    ----------
+    corpus : int or corpus
+        The size of UTF-8 text in bytes, or anything :func:`zhtext.corpus.as_corpus` accepts.
+
+    Returns
+    -------
+    int
+        Projected peak resident memory in bytes.
+    """
+    if isinstance(corpus, (int, np.integer)):
+        size = int(corpus)
+    elif isinstance(corpus, (list, tuple)) and all(isinstance(text, str) for text in corpus):
+        size = sum(len(text.encode("utf-8", "surrogatepass")) for text in corpus)
+    else:
+        corpus = as_corpus(corpus, **corpus_options)
+        wide = not codecs.lookup(corpus.encoding).name.startswith("utf-8")
+        size = sum(_text_bytes(source) for source in corpus.sources if source != "-") * (1.5 if wide else 1)
+    return int(LEARNING_BASE_BYTES + LEARNING_BYTES_PER_BYTE * size)
+
+
+def _text_bytes(path: str | os.PathLike) -> int:
+    """Uncompressed size of a file: gzip records it (modulo 4 GiB) in its last four bytes;
+    bzip2 and xz are taken at ``COMPRESSION_RATIO`` times their size."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+        if magic.startswith(b"\x1f\x8b") and size >= 18:
+            handle.seek(-4, os.SEEK_END)
+            recorded = int.from_bytes(handle.read(4), "little")
+            return recorded if recorded >= size else size * COMPRESSION_RATIO  # wrapped past 4 GiB
+    return size * COMPRESSION_RATIO if magic.startswith((b"BZh", b"\xfd7zXZ\x00")) else size
+
+
+def available_memory() -> int | None:
+    """Memory a new process can use now, in bytes: ``MemAvailable`` of ``/proc/meminfo``
+    (Linux), else the free physical pages from ``os.sysconf``; None where neither is known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def fit(corpus, **options) -> Segmenter:
