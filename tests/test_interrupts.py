@@ -32,6 +32,8 @@ COMMANDS = {
     "ngrams": (["-o", "{out}/stats.tsv"], "stats.tsv", False),
     "discover": (["-o", "{out}/lexicon.tsv"], "lexicon.tsv", False),
     "segment": (["-o", "{out}/text.seg"], "text.seg", True),
+    "segment --jobs": (["--model", "{inputs}/model.npz", "--jobs", "2", "-o", "{out}/text.seg"],
+                       "text.seg", False),
     "fit": (["-o", "{out}/model.npz"], "model.npz", False),
     "graph": (["-o", "{out}/graph.tsv", "--min-count", "2"], "graph.tsv", True),
     "cluster-words": (["-o", "{out}/clusters.txt", "--kind", "cooc", "--min-count", "2"], "clusters.txt", False),
@@ -50,7 +52,8 @@ def command_line(command: str, folder: Path, corpus: Path) -> tuple[list[str], b
         source = corpus.parent / "short.txt"
     exe = Path(sys.executable).with_name("zhtext")
     head = [str(exe)] if exe.exists() else [sys.executable, "-m", "zhtext"]
-    return head + [command, "-" if stdin else str(source)] + [a.format(out=folder) for a in rest], stdin
+    return head + [command.split()[0], "-" if stdin else str(source)] + \
+        [a.format(out=folder, inputs=corpus.parent) for a in rest], stdin
 
 
 def run(command: str, folder: Path, corpus: Path, delay: float | None = None, sig=signal.SIGINT):
@@ -90,6 +93,8 @@ def inputs(tmp_path_factory) -> Path:
     (folder / "edges.tsv").write_text("".join(f"{rng.choice(words)} {rng.choice(words)} {rng.randint(1, 5)}\n"
                                               for _ in range(3000)), encoding="utf-8")
     (folder / "tmp").mkdir()
+    subprocess.run([sys.executable, "-m", "zhtext", "fit", str(folder / "corpus.txt"), "-o",
+                    str(folder / "model.npz"), "-q"], check=True)
     return folder
 
 
@@ -114,7 +119,8 @@ def test_interrupted_at_random_moments(command, inputs, tmp_path):
             assert content(folder / target_name) is not None, where
         elif status != 0:
             assert status == 128 + sig, where
-            assert stderr.rstrip().splitlines()[-1].endswith(f"zhtext {command}: interrupted"), where
+            last = stderr.rstrip().splitlines()[-1]
+            assert last.endswith(f"zhtext {command.split()[0]}: interrupted"), where
         left = sorted(p.name for p in folder.iterdir() if p.name != target_name)
         assert not left, f"debris {left}: {where}"
         assert not list((inputs / "tmp").glob("zhtext-*")), f"spooled input left: {where}"
