@@ -222,6 +222,7 @@ def test_learning_memory_projection(tmp_path):
 def test_fit_warns_when_the_projection_exceeds_available_memory(tmp_path, monkeypatch, capsys):
     import argparse
 
+    from zhtext_cli import fit
     from zhtext_cli.fit import learn
 
     raw = tmp_path / "raw.txt"
@@ -230,7 +231,7 @@ def test_fit_warns_when_the_projection_exceeds_available_memory(tmp_path, monkey
                               lexicon=None, encoding="utf-8", errors="strict")
     learn(args, [str(raw)])
     assert "warning" not in capsys.readouterr().err
-    monkeypatch.setattr(zs, "available_memory", lambda: 1_000_000)
+    monkeypatch.setattr(fit, "available_memory", lambda: 1_000_000)
     learn(args, [str(raw)])
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "warning" in lines[0] and "GB" in lines[0] and "0.0 GB" in lines[0]
