@@ -24,7 +24,7 @@ from zhtext.atomic import remove_temporaries
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 _received: list[int] = []
-_graceful = [False]
+_graceful = False
 
 
 def message(command: str | None) -> str:
@@ -46,13 +46,13 @@ def install(command: str | None) -> None:
     """
     def stop(signum, frame):
         _received.append(signum)
-        if _graceful[0]:
+        if _graceful:
             raise KeyboardInterrupt
         remove_temporaries()
         _announce(command)
         os._exit(128 + signum)
 
-    _graceful[0] = False
+    set_graceful(False)
     for number in SIGNALS:
         if signal.getsignal(number) is not signal.SIG_IGN:
             signal.signal(number, stop)
@@ -61,7 +61,8 @@ def install(command: str | None) -> None:
 def set_graceful(on: bool) -> None:
     """Turn graceful mode on (a signal raises ``KeyboardInterrupt``, so ``except`` and
     ``finally`` blocks run) or off (the default: exit at once)."""
-    _graceful[0] = on
+    global _graceful
+    _graceful = on
 
 
 def stopped_by() -> int:

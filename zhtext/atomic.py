@@ -47,9 +47,10 @@ def is_special(path: str | os.PathLike) -> bool:
     if str(path) == "-":
         return True
     try:
-        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
+        mode = os.stat(path).st_mode
     except OSError:
         return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (),

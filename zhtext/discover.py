@@ -61,9 +61,10 @@ from numba import njit
 from .corpus import ProgressFn
 from .encode import EncodedCorpus, encode
 from .errors import InputError
-from .lexicon import Lexicon, is_han, is_lexicon_word
+from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _mix, _pack,
                      count_levels)
+from .tokens import is_han
 
 
 NEAR_CEILING = 0.9

@@ -23,6 +23,7 @@ import numpy as np
 
 from .atomic import atomic_open
 from .errors import InputError
+from .tokens import is_han
 
 STAT_COLUMNS = ("cohesion", "left_entropy", "right_entropy", "score")
 FORMATS = ("tsv", "jieba")
@@ -186,13 +187,6 @@ def jieba_safe(word: str) -> bool:
     """
     return bool(word) and not (word[0].isalnum() and not is_han(word[0])) and \
         not (word[-1].isalnum() and not is_han(word[-1])) and not any(c.isspace() for c in word)
-
-
-def is_han(char: str) -> bool:
-    """A Chinese character (or kana, bopomofo): the class :data:`zhtext.tokens.HAN`."""
-    from .tokens import HAN, char_class
-
-    return char_class(char) == HAN
 
 
 def is_lexicon_word(word: str, mixed: bool = False) -> bool:

@@ -419,42 +419,6 @@ def _segment_render(points: np.ndarray, table: np.ndarray, spans: np.ndarray, ke
     return _render(points, starts, space, sep)
 
 
-@njit(cache=True, nogil=True)
-def _address_windows(points: np.ndarray) -> np.ndarray:
-    """``(start, end)`` of the maximal runs of printable ASCII (``!`` to ``~``) that hold ``@``,
-    ``//`` or ``www.``: the only places a URL or e-mail address can be."""
-    out = np.empty((0, 2), dtype=np.int64)
-    found = []
-    n, i = points.shape[0], 0
-    while i < n:
-        if not 0x21 <= points[i] <= 0x7E:
-            i += 1
-            continue
-        j, marked = i, False
-        while j < n and 0x21 <= points[j] <= 0x7E:
-            p = points[j]
-            if p == 0x40 or (p == 0x2F and j > i and points[j - 1] == 0x2F) or (
-                    p == 0x2E and j >= i + 3 and points[j - 1] == 0x77 and points[j - 2] == 0x77
-                    and points[j - 3] == 0x77):
-                marked = True
-            j += 1
-        if marked:
-            found.append((i, j))
-        i = j
-    if found:
-        out = np.array(found, dtype=np.int64)
-    return out
-
-
-def _protected_spans(text: str, points: np.ndarray) -> np.ndarray:
-    """:func:`zhtext.tokens.protected_spans` of ``text``, its regex run only on the windows of
-    :func:`_address_windows`: a URL or e-mail address is printable ASCII holding one of those
-    marks, so it lies inside one such run, and the batch is not scanned character by character
-    under the GIL."""
-    spans = [tokens.protected_spans(text[a:b]) + a for a, b in _address_windows(points).tolist()]
-    return np.concatenate(spans) if spans else np.zeros((0, 2), dtype=np.int64)
-
-
 # -- the model ------------------------------------------------------------------
 class Segmenter:
     """A fitted segmenter: candidate words with their scores ``a(w) * |w|``.
@@ -538,7 +502,7 @@ class Segmenter:
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
         points = tokens.code_points(text)
-        return _segment(points, tokens.class_table()[points], _protected_spans(text, points),
+        return _segment(points, tokens.class_table()[points], tokens.protected_spans(text, points),
                         self._keys, self._vals, self.max_len)
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
@@ -560,7 +524,7 @@ class Segmenter:
         """``text`` segmented as text: words joined by ``sep``, one output line per line."""
         points = tokens.code_points(text)
         return tokens.from_code_points(_segment_render(
-            points, tokens.class_table(), _protected_spans(text, points), self._keys, self._vals,
+            points, tokens.class_table(), tokens.protected_spans(text, points), self._keys, self._vals,
             self.max_len, tokens.code_points(sep)))
 
     def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,

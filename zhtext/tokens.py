@@ -119,17 +119,57 @@ def from_code_points(points: np.ndarray) -> str:
     return np.ascontiguousarray(points, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def protected_spans(text: str) -> np.ndarray:
-    """``(start, end)`` rows of the URLs and e-mail addresses in ``text`` (trailing punctuation excluded)."""
+def protected_spans(text: str, points: np.ndarray | None = None) -> np.ndarray:
+    """``(start, end)`` rows of the URLs and e-mail addresses in ``text`` (trailing punctuation excluded).
+
+    A URL or address is printable ASCII holding ``@``, ``//`` or ``www.``, so it
+    lies inside one run of :func:`_address_windows`; the regex runs on those
+    runs only, not over the whole text under the GIL. ``points``: the code
+    points of ``text``, when the caller has them.
+    """
     if "@" not in text and "//" not in text and "www." not in text:
         return np.zeros((0, 2), dtype=np.int64)
+    windows = _address_windows(code_points(text) if points is None else points)
     spans = []
-    for match in URL_OR_EMAIL.finditer(text):
-        start, end = match.span()
-        while end - start > 1 and text[end - 1] in _URL_TRAILING:
-            end -= 1
-        spans.append((start, end))
+    for lo, hi in windows.tolist():
+        for match in URL_OR_EMAIL.finditer(text, lo, hi):
+            start, end = match.span()
+            while end - start > 1 and text[end - 1] in _URL_TRAILING:
+                end -= 1
+            spans.append((start, end))
     return np.array(spans, dtype=np.int64).reshape(-1, 2)
+
+
+@njit(cache=True, nogil=True)
+def _address_windows(points: np.ndarray) -> np.ndarray:
+    """``(start, end)`` of the maximal runs of printable ASCII (``!`` to ``~``) that hold ``@``,
+    ``//`` or ``www.``: the only places a URL or e-mail address can be."""
+    out = np.empty((0, 2), dtype=np.int64)
+    found = []
+    n, i = points.shape[0], 0
+    while i < n:
+        if not 0x21 <= points[i] <= 0x7E:
+            i += 1
+            continue
+        j, marked = i, False
+        while j < n and 0x21 <= points[j] <= 0x7E:
+            p = points[j]
+            if p == 0x40 or (p == 0x2F and j > i and points[j - 1] == 0x2F) or (
+                    p == 0x2E and j >= i + 3 and points[j - 1] == 0x77 and points[j - 2] == 0x77
+                    and points[j - 3] == 0x77):
+                marked = True
+            j += 1
+        if marked:
+            found.append((i, j))
+        i = j
+    if found:
+        out = np.array(found, dtype=np.int64)
+    return out
+
+
+def is_han(char: str) -> bool:
+    """A Chinese character (or kana, bopomofo): the class :data:`HAN`."""
+    return char_class(char) == HAN
 
 
 def pretokens(text: str) -> list[tuple[int, int, int]]:
