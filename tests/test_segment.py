@@ -203,3 +203,22 @@ def test_autonomies_match_brute_force_entropies():
         for g in kept:
             expected = (vbe[g][0] - mean_l + vbe[g][1] - mean_r) * len(g)   # nvbe scores a(w)·|w|
             assert scores[zs.string_hash(g)] == pytest.approx(expected, abs=1e-5), g
+
+
+def test_traditional_text_uses_what_simplified_text_taught():
+    """Statistics are pooled over the script-folded text: a model learned from simplified text
+    cuts the traditional form of a sentence where it cuts the simplified one, and the output
+    keeps the input's characters (a mixed line too)."""
+    from opencc import OpenCC
+
+    texts, gold = planted_corpus(0, 3000)
+    to_traditional = OpenCC("s2t").convert
+    simplified_model = Segmenter.fit(texts)
+    assert any(to_traditional(t) != t for t in texts[:50])
+    for text in texts[:200]:
+        traditional = to_traditional(text)
+        mixed = traditional[: len(text) // 2] + text[len(text) // 2:]
+        for variant in (traditional, mixed):
+            words = simplified_model.cut(variant)
+            assert "".join(words) == variant
+            assert [len(w) for w in words] == [len(w) for w in simplified_model.cut(text)]

@@ -16,6 +16,10 @@ Which characters break fragments (``breaks``):
 * a string: exactly those characters break (plus line ends).
 * a callable ``char -> bool``.
 
+``fold`` (an array over code points, e.g. :func:`zhtext.script.fold_table`)
+gives two characters one id: a traditional character and its simplified form
+are then counted as one.
+
 The text is streamed: only the integer array grows (4 bytes a character).
 """
 
@@ -103,8 +107,9 @@ class EncodedCorpus:
 class _Encoder:
     """Streams text into provisional ids (first-seen order), renumbered by frequency at the end."""
 
-    def __init__(self, breaks: BreakSpec):
+    def __init__(self, breaks: BreakSpec, fold: np.ndarray | None = None):
         self.is_break = _break_test(breaks)
+        self.fold = fold
         self.table = np.full(0x110000, _UNSEEN, dtype=np.int32)  # code point -> provisional id
         self.code_points: list[int] = []                        # provisional id - 1 -> code point
         self.buffer = np.zeros(1 << 16, dtype=np.int32)
@@ -124,9 +129,12 @@ class _Encoder:
         for point in points.tolist():
             if self.is_break(chr(point)):
                 self.table[point] = 0
-            else:
-                self.code_points.append(point)
-                self.table[point] = len(self.code_points)
+                continue
+            same = point if self.fold is None else int(self.fold[point])
+            if self.table[same] == _UNSEEN:
+                self.code_points.append(same)
+                self.table[same] = len(self.code_points)
+            self.table[point] = self.table[same]
 
     def _append(self, ids: np.ndarray) -> None:
         need = self.size + len(ids) + 1
@@ -158,13 +166,16 @@ def _renumber(codes: np.ndarray, rank: np.ndarray) -> None:
 
 
 def encode(corpus, breaks: BreakSpec = None, progress: ProgressFn | None = None,
-           **corpus_options) -> EncodedCorpus:
+           fold: np.ndarray | None = None, **corpus_options) -> EncodedCorpus:
     """Read ``corpus`` once and encode it (anything :func:`zhtext.corpus.as_corpus` accepts).
+
+    With ``fold``, characters are counted as ``fold[code point]`` (the vocabulary
+    holds the folded characters); see the module docstring.
 
     A line end is a boundary like any break character; a long line is never
     cut, so every n-gram of it is counted.
     """
-    encoder = _Encoder(breaks)
+    encoder = _Encoder(breaks, fold)
     batch: list[str] = []
     batch_chars = 0
     for block in as_corpus(corpus, **corpus_options).blocks(progress):

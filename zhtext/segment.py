@@ -30,6 +30,11 @@ the default), decoded by dynamic programming.
    maximise ``sum_i a(w_i) |w_i|`` over all counted n-grams. A character no
    candidate covers is a word of its own.
 
+Every statistic and every lookup is of the script-folded text
+(:func:`zhtext.script.fold_table`: each traditional character read as its
+simplified form), so traditional and simplified text pool their evidence; the
+output keeps the input's characters.
+
 Defaults, fixed a priori and never chosen by looking at a gold segmentation:
 ``max_len = 6`` (words of 7+ characters are rare in any Chinese standard and
 their statistics are sparse), ``min_count = 2`` (an n-gram seen once has no
@@ -66,8 +71,9 @@ from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
 from .ngrams import affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError
+from .script import fold_table
 
-FORMAT, VERSION = "zhtext-segmenter", 1
+FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_LEN, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 _SEED = np.uint64(0x51ED270B27A1F00D)
@@ -128,8 +134,8 @@ def _hash_points(points: np.ndarray) -> np.uint64:
 
 
 def string_hash(word: str) -> int:
-    """The table key of ``word`` (the hash the decoder computes)."""
-    return int(_hash_points(tokens.code_points(word)))
+    """The table key of ``word``: the hash the decoder computes, of its script-folded form."""
+    return int(_hash_points(fold_table()[tokens.code_points(word)]))
 
 
 # -- learning ----------------------------------------------------------------
@@ -371,7 +377,10 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
 @njit(cache=True, nogil=True)
 def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
              vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Word starts (plus the end) and a whitespace flag per token of one text."""
+    """Word starts (plus the end) and a whitespace flag per token of one text.
+
+    ``points`` are the script-folded code points (words are looked up by them),
+    ``classes`` the character classes of the text as written."""
     starts, kinds = tokens.token_starts(classes, spans)
     out = np.empty(points.shape[0] + 1, dtype=np.int64)
     space = np.zeros(points.shape[0], dtype=np.bool_)
@@ -411,11 +420,12 @@ def _render(points: np.ndarray, starts: np.ndarray, space: np.ndarray, sep: np.n
 
 
 @njit(cache=True, nogil=True)
-def _segment_render(points: np.ndarray, table: np.ndarray, spans: np.ndarray, keys: np.ndarray,
-                    vals: np.ndarray, max_len: int, sep: np.ndarray) -> np.ndarray:
+def _segment_render(points: np.ndarray, table: np.ndarray, fold: np.ndarray, spans: np.ndarray,
+                    keys: np.ndarray, vals: np.ndarray, max_len: int, sep: np.ndarray) -> np.ndarray:
     """:func:`_render` of the segmentation of one text: the whole decoder in one call that
-    releases the GIL, so threads segment batches in parallel (``table``: the class table)."""
-    starts, space = _segment(points, table[points], spans, keys, vals, max_len)
+    releases the GIL, so threads segment batches in parallel (``table``: the class table;
+    words are looked up by their ``fold``-ed code points, the output keeps ``points``)."""
+    starts, space = _segment(fold[points], table[points], spans, keys, vals, max_len)
     return _render(points, starts, space, sep)
 
 
@@ -454,7 +464,7 @@ class Segmenter:
             raise InputError("max_len and min_count must be at least 1")
         table = tokens.class_table()
         encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
-                         progress=progress, **corpus_options)
+                         progress=progress, fold=fold_table(), **corpus_options)
         if not encoded.total:
             raise InputError("the corpus has no Chinese (Han) text to learn from")
         hashes, autonomy, lengths, counts = autonomy_table(encoded, max_len, min_count)
@@ -502,8 +512,8 @@ class Segmenter:
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
         points = tokens.code_points(text)
-        return _segment(points, tokens.class_table()[points], tokens.protected_spans(text, points),
-                        self._keys, self._vals, self.max_len)
+        return _segment(fold_table()[points], tokens.class_table()[points],
+                        tokens.protected_spans(text, points), self._keys, self._vals, self.max_len)
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
         """The words of ``text``. Whitespace separates words and is dropped, unless
@@ -524,8 +534,8 @@ class Segmenter:
         """``text`` segmented as text: words joined by ``sep``, one output line per line."""
         points = tokens.code_points(text)
         return tokens.from_code_points(_segment_render(
-            points, tokens.class_table(), tokens.protected_spans(text, points), self._keys, self._vals,
-            self.max_len, tokens.code_points(sep)))
+            points, tokens.class_table(), fold_table(), tokens.protected_spans(text, points), self._keys,
+            self._vals, self.max_len, tokens.code_points(sep)))
 
     def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,
                        progress: ProgressFn | None = None, **corpus_options) -> Iterator[str]:
