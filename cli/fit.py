@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from zhtext.segment import MAX_LEN, MIN_COUNT, Segmenter, available_memory, learning_memory
+from zhtext.segment import (BASE_WEIGHT, MAX_LEN, MIN_COUNT, Segmenter, available_memory, default_base_path,
+                            learning_memory)
 
 from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
@@ -41,6 +42,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help=f"longest word in characters (default: {MAX_LEN})")
     parser.add_argument("--min-count", type=int, default=MIN_COUNT,
                         help=f"fewest occurrences of a candidate word (default: {MIN_COUNT})")
+    parser.add_argument("--base", metavar="FILE",
+                        help="a model learned from other text, pooled with INPUT's statistics as if it "
+                             f"were {BASE_WEIGHT:,} characters of it: it carries small inputs and "
+                             "fades before large ones; 'none' learns from INPUT alone (default: the "
+                             "general model shipped with zhtext, learned from news and novels)")
     parser.add_argument("--scorer", choices=("joint", "nvbe"), default="joint",
                         help="joint: EM word-unigram model with branching-entropy evidence "
                              "(default); nvbe: branching entropy only (faster to learn)")
@@ -55,15 +61,30 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
         warn(args, f"learning from this input may need about {need / 1e9:.1f} GB of memory "
                    f"(projected from its size), but {available / 1e9:.1f} GB is available")
     start = time.monotonic()
+    base = _base(args)
     with ProgressBar("learning", enabled=None if not args.quiet else False) as bar:
         model = Segmenter.fit(corpus, method=args.scorer, max_len=args.max_len,
-                              min_count=args.min_count, progress=bar)
+                              min_count=args.min_count, base=base, progress=bar)
     if args.lexicon:
         added = model.add_words(args.lexicon)
         say(args, f"prior lexicon {args.lexicon}: {added:,} words")
     say(args, f"learned {model.info['words']:,} words from {model.info['chars']:,} characters "
               f"in {time.monotonic() - start:.1f} s")
     return model
+
+
+def _base(args: argparse.Namespace) -> Segmenter | None:
+    """The base model of ``--base`` (None for 'none'); the shipped one by default, or none, with
+    a note, when this installation has no shipped model."""
+    if args.base == "none":
+        return None
+    if args.base is not None:
+        return Segmenter.load(args.base)
+    path = default_base_path()
+    if not path.is_file():
+        say(args, f"no base model at {path}: learning from the input alone (see --base)")
+        return None
+    return Segmenter.load(path)
 
 
 def register(subparsers) -> None:
@@ -75,7 +96,7 @@ def register(subparsers) -> None:
                         help="where to save the model (.npz)")
     add_model_options(parser)
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("corpus", "lexicon"), writes=("output",))
+    parser.set_defaults(func=run, reads=("corpus", "lexicon", "base"), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

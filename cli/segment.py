@@ -71,7 +71,7 @@ def register(subparsers) -> None:
                         help="--method bert/vote: cpu, cuda, ... (default: auto)")
     add_model_options(parser)
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("input", "corpus", "model", "lexicon", "bert"),
+    parser.set_defaults(func=run, reads=("input", "corpus", "model", "lexicon", "base", "bert"),
                         writes=("output", "save"))
 
 
@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
 def _model(args: argparse.Namespace) -> Segmenter:
     """The saved model, or one learned from INPUT plus --corpus."""
     if args.model:
-        if args.save:
-            raise InputError("--save needs a model learned here, not --model")
+        if args.save or args.base:
+            raise InputError(f"--{'save' if args.save else 'base'} needs a model learned here, not --model")
         model = Segmenter.load(args.model)
         if args.lexicon:
             model.add_words(args.lexicon)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhtext import segment as zs
-from zhtext.errors import ModelError
+from zhtext.errors import InputError, ModelError
 from zhtext.evaluate import score
 from zhtext.segment import Segmenter
 
@@ -111,7 +111,7 @@ def test_save_load_and_bad_model_files(model, tmp_path):
 
 def test_prior_lexicon_adds_words(model):
     text = "自行车"  # characters the planted corpus may not know as one word
-    prior = Segmenter(model.hashes, model.scores, model.max_len, model.info)
+    prior = Segmenter(model.rows, model.log_probs, model.autonomy, model.counts, model.max_len, model.info)
     assert prior.add_words(["自行车", "not-han", "太长太长太长太长"]) == 1
     assert prior.cut(text) == ["自行车"]
 
@@ -176,8 +176,6 @@ def test_autonomies_match_brute_force_entropies():
 
     runs = ["中文分词中文", "分词工具", "中文工具分词", "工具中文"]
     model = Segmenter.fit(runs, method="nvbe", min_count=2)
-    scores = dict(zip(model.hashes.tolist(), model.scores.tolist()))
-
     def entropy(gram, side):
         around = []
         for k, run in enumerate(runs):
@@ -202,7 +200,7 @@ def test_autonomies_match_brute_force_entropies():
         mean_r = sum(vbe[g][1] for g in kept) / len(kept)
         for g in kept:
             expected = (vbe[g][0] - mean_l + vbe[g][1] - mean_r) * len(g)   # nvbe scores a(w)·|w|
-            assert scores[zs.string_hash(g)] == pytest.approx(expected, abs=1e-5), g
+            assert model.score(g) == pytest.approx(expected, abs=1e-5), g
 
 
 def test_traditional_text_uses_what_simplified_text_taught():
@@ -222,3 +220,67 @@ def test_traditional_text_uses_what_simplified_text_taught():
             words = simplified_model.cut(variant)
             assert "".join(words) == variant
             assert [len(w) for w in words] == [len(w) for w in simplified_model.cut(text)]
+
+
+def test_base_model_carries_a_small_corpus_and_fades_before_a_large_one(tmp_path):
+    """A base learned from plenty of text lifts a segmenter learned from a few sentences
+    of the same language; the user's words stay words where the base has no evidence."""
+    texts, gold = planted_corpus(0, 3000)
+    base = Segmenter.fit(texts)
+    base.save(tmp_path / "base.npz")
+    small_texts, small_gold = planted_corpus(7, 40)
+    alone = Segmenter.fit(small_texts)
+    pooled = Segmenter.fit(small_texts, base=tmp_path / "base.npz")
+    truth = [" ".join(g) for g in small_gold]
+
+    def f1(model):
+        return score(truth, [" ".join(model.cut(t)) for t in small_texts]).f1
+
+    assert f1(pooled) > f1(alone) + 0.05 and f1(pooled) > 0.9
+    assert pooled.info["base"]["name"] == "base.npz" and len(pooled) >= len(base)
+    domain = ["".join(words) + "乒乓球拍" for words in small_gold] * 10   # a word the base never saw
+    assert "乒乓球拍" in Segmenter.fit(domain, base=base).cut("我的乒乓球拍")
+    with pytest.raises(InputError, match="joint"):
+        Segmenter.fit(small_texts, base=Segmenter.fit(texts[:300], method="nvbe"))
+
+
+def test_model_files_of_another_version_or_damaged_are_named(model, tmp_path):
+    import json
+
+    import numpy as np
+
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path) as data:
+        arrays = dict(data)
+    header = json.loads(bytes(arrays["header"]).decode())
+    for change, message in (({"version": 1}, "version 1 is not supported"),
+                            ({"format": "other"}, "not a zhtext segmenter model")):
+        bad = tmp_path / f"bad{len(message)}.npz"
+        np.savez(bad, **{**arrays, "header": np.frombuffer(json.dumps({**header, **change}).encode(), np.uint8)})
+        with pytest.raises(ModelError, match=message) as caught:
+            Segmenter.load(bad)
+        assert str(bad) in str(caught.value)
+    short = tmp_path / "short.npz"
+    np.savez(short, **{**arrays, "counts": arrays["counts"][:-1]})
+    with pytest.raises(ModelError, match="corrupt"):
+        Segmenter.load(short)
+
+
+def test_cli_base_options(tmp_path, cli):
+    texts, _ = planted_corpus(0, 1500)
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    base = tmp_path / "base.npz"
+    assert cli("fit", str(raw), "--base", "none", "-o", str(base), "-q").returncode == 0
+    small = tmp_path / "small.txt"
+    small.write_text("\n".join(texts[:30]) + "\n", encoding="utf-8")
+    pooled = cli("segment", str(small), "--base", str(base), "-q")
+    alone = cli("segment", str(small), "--base", "none", "-q")
+    assert pooled.returncode == alone.returncode == 0 and pooled.stdout != alone.stdout
+    assert pooled.stdout.replace(" ", "") == small.read_text(encoding="utf-8")
+    for bad in (tmp_path / "absent.npz", small):
+        failed = cli("segment", str(small), "--base", str(bad))
+        assert failed.returncode == 2 and str(bad) in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    refused = cli("segment", str(small), "--model", str(base), "--base", str(base))
+    assert refused.returncode == 2 and "--base needs a model learned here" in refused.stderr

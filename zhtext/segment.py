@@ -60,6 +60,7 @@ import os
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -76,6 +77,7 @@ from .script import fold_table
 FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_LEN, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
+MIN_EXPECTED = 1.0
 _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
 _FIB = np.uint64(0x9E3779B97F4A7C15)
@@ -111,21 +113,6 @@ def _log2(size: int) -> int:
 
 
 @njit(cache=True)
-def _build_index(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An open-addressing table of ``hashes``: ``(keys, index)``, ``index[slot]`` = row in ``hashes``."""
-    size = 2
-    while size < 2 * hashes.shape[0]:
-        size *= 2
-    keys = np.zeros(size, dtype=np.uint64)
-    index = np.full(size, -1, dtype=np.int64)
-    for k in range(hashes.shape[0]):
-        i = _slot(keys, hashes[k])
-        keys[i] = hashes[k]
-        index[i] = k
-    return keys, index
-
-
-@njit(cache=True)
 def _hash_points(points: np.ndarray) -> np.uint64:
     h = _SEED
     for point in points:
@@ -133,74 +120,137 @@ def _hash_points(points: np.ndarray) -> np.uint64:
     return h
 
 
-def string_hash(word: str) -> int:
-    """The table key of ``word``: the hash the decoder computes, of its script-folded form."""
-    return int(_hash_points(fold_table()[tokens.code_points(word)]))
+# -- words as rows of code points ---------------------------------------------
+def word_rows(words: Iterable[str], width: int = MAX_LEN) -> np.ndarray:
+    """Words as the model stores them: an ``int32`` matrix of script-folded code points,
+    one row per word, padded with 0 to ``width`` columns (longer words are an error)."""
+    words = list(words)
+    rows = np.zeros((len(words), width), dtype=np.int32)
+    fold = fold_table()
+    for row, word in enumerate(words):
+        points = tokens.code_points(word)
+        if not 1 <= len(points) <= width:
+            raise InputError(f"{word!r}: a word has 1 to {width} characters")
+        rows[row, : len(points)] = fold[points]
+    return rows
+
+
+def _row_lengths(rows: np.ndarray) -> np.ndarray:
+    return np.count_nonzero(rows, axis=1).astype(np.int64)
+
+
+@njit(cache=True)
+def _word_table(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An open-addressing table of the words (rows of code points, 0-padded) and their prefixes.
+
+    Returns ``(keys, index)``: ``index[slot]`` is the row of the word hashed
+    there, or -1 for an empty slot and for a string that is only a prefix of
+    words (which lets a lookup stop at the first string that is neither).
+    """
+    total = 0
+    for r in range(rows.shape[0]):
+        for c in range(rows.shape[1]):
+            total += rows[r, c] != 0
+    size = 2
+    while size < 2 * total:
+        size *= 2
+    keys = np.zeros(size, dtype=np.uint64)
+    index = np.full(size, -1, dtype=np.int64)
+    for r in range(rows.shape[0]):
+        h, i = _SEED, -1
+        for c in range(rows.shape[1]):
+            if rows[r, c] == 0:
+                break
+            h = _extend(h, rows[r, c])
+            i = _slot(keys, h)
+            keys[i] = h
+        if i >= 0:
+            index[i] = r
+    return keys, index
+
+
+@njit(cache=True)
+def _lookup(keys: np.ndarray, index: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The row in a :func:`_word_table` of each word of ``rows`` (-1 where it is not a word there)."""
+    out = np.full(rows.shape[0], -1, dtype=np.int64)
+    for r in range(rows.shape[0]):
+        h = _SEED
+        for c in range(rows.shape[1]):
+            if rows[r, c] == 0:
+                break
+            h = _extend(h, rows[r, c])
+        slot = _slot(keys, h)
+        if keys[slot] == h:
+            out[r] = index[slot]
+    return out
 
 
 # -- learning ----------------------------------------------------------------
 def _vocab_points(vocab) -> np.ndarray:
     """Code point of each character id (index 0, a break, is 0): the table through which
-    learning hashes the ``int32`` codes, so no code-point copy of the corpus is made."""
-    return np.concatenate(([0], tokens.code_points(vocab.chars))).astype(np.int64)
+    learning reads the ``int32`` codes, so no code-point copy of the corpus is made."""
+    return np.concatenate(([0], tokens.code_points(vocab.chars))).astype(np.int32)
 
 
-@njit(cache=True)
-def _id_hashes(ids: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """The decoder's key of each n-gram, given as a row of character ids (``points``: id -> code point)."""
-    out = np.empty(ids.shape[0], dtype=np.uint64)
-    for row in range(ids.shape[0]):
-        out[row] = _hash_points(points[ids[row]])
+def _pad(points: np.ndarray, width: int) -> np.ndarray:
+    out = np.zeros((points.shape[0], width), dtype=np.int32)
+    out[:, : points.shape[1]] = points
     return out
 
 
-def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: int = MIN_COUNT):
-    """``(hashes, autonomies, lengths, counts)`` of the candidate words of an encoded corpus.
+def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: int = MIN_COUNT,
+                   keep_all: bool = False, known: Segmenter | None = None):
+    """``(rows, autonomies, counts)`` of the candidate words of an encoded corpus.
 
     ``encoded`` holds the Han runs of the corpus (every other character is a
     break). Counts and branching entropies are those of :func:`zhtext.ngrams.count_levels`
     (exact; a run edge is a distinct neighbour each time); see the module
-    docstring for the formula. The n-grams seen ``min_count`` times are
-    candidates, and so is every single character: one seen fewer times has no
-    branching statistics, so both its entropies count as 0 (exact for the
-    default ``min_count`` of 2, where such a character is seen once).
-    Memory beyond the counting grows with the n-grams kept, not the corpus.
+    docstring for the formula. Every single character is kept (one seen fewer
+    than ``min_count`` times has no branching statistics, so both its
+    entropies count as 0: exact for the default ``min_count`` of 2, where such
+    a character is seen once), and every n-gram seen ``min_count`` times whose
+    autonomy is positive; with ``keep_all`` every n-gram seen ``min_count``
+    times, and with ``known`` also the words of that model. ``rows`` are the
+    words as :func:`word_rows` gives them. Memory beyond the counting grows
+    with the n-grams kept, not the corpus.
     """
     vocab = encoded.vocab
     points = _vocab_points(vocab)
-    rare = vocab.counts < min_count
-    rare_hashes = _id_hashes((np.flatnonzero(rare) + 1).reshape(-1, 1), points)
-    out_hashes, out_scores, out_lengths, out_counts = [], [], [], []
+    rare = np.flatnonzero(vocab.counts < min_count) + 1
+    out_rows, out_scores, out_counts = [], [], []
     parent_l = parent_r = None   # entropies of the level below
-    for level, hashes, links in _linked_levels(encoded, points, max_len, min_count):
+    for level, links in _linked_levels(encoded, max_len, min_count):
         h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
-        counts = level.counts
+        counts = level.counts.astype(np.int64)
+        ids = level_ids(level, len(vocab))
         if links is None:   # single characters, against the entropy of the character distribution
             h0 = _entropy(vocab.counts)
-            vbe_l = np.concatenate([h_l, np.zeros(rare.sum())]) - h0
-            vbe_r = np.concatenate([h_r, np.zeros(rare.sum())]) - h0
-            hashes, counts = np.concatenate([hashes, rare_hashes]), np.concatenate([counts, vocab.counts[rare]])
+            vbe_l = np.concatenate([h_l, np.zeros(len(rare))]) - h0
+            vbe_r = np.concatenate([h_r, np.zeros(len(rare))]) - h0
+            ids = np.concatenate([ids, rare.reshape(-1, 1).astype(ids.dtype)])
+            counts = np.concatenate([counts, vocab.counts[rare - 1]])
         else:
             vbe_l, vbe_r = h_l - parent_l[links[1]], h_r - parent_r[links[0]]
         parent_l, parent_r = h_l, h_r
-        out_hashes.append(hashes)
-        out_scores.append(vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean())
-        out_lengths.append(np.full(len(hashes), level.n, dtype=np.int8))
-        out_counts.append(counts.astype(np.int64))
-        del level, links, counts, vbe_l, vbe_r  # free before the next level is counted
-    return (np.concatenate(out_hashes), np.concatenate(out_scores),
-            np.concatenate(out_lengths), np.concatenate(out_counts))
+        autonomy = vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean()
+        rows = _pad(points[ids], max_len)
+        keep = np.ones(len(rows), dtype=bool) if keep_all or links is None else autonomy > 0
+        if known is not None and links is not None:
+            keep |= _lookup(known._keys, known._index, rows) >= 0
+        out_rows.append(rows[keep])
+        out_scores.append(autonomy[keep])
+        out_counts.append(counts[keep])
+        del level, links, ids, rows, counts, vbe_l, vbe_r  # free before the next level is counted
+    return np.concatenate(out_rows), np.concatenate(out_scores), np.concatenate(out_counts)
 
 
-def _linked_levels(encoded: EncodedCorpus, points: np.ndarray, max_len: int, min_count: int):
-    """Yield the non-empty levels of :func:`count_levels` as ``(level, hashes, links)``, each
-    once its entropy sums are complete (when the next level has been counted).
+def _linked_levels(encoded: EncodedCorpus, max_len: int, min_count: int):
+    """Yield the non-empty levels of :func:`count_levels` as ``(level, links)``, each once its
+    entropy sums are complete (when the next level has been counted).
 
-    ``hashes`` are the decoder's keys of the level's n-grams; ``links`` the rows
-    of each n-gram's prefix ``x[:-1]`` and suffix ``x[1:]`` in the level below
-    (``None`` for single characters). Both come from the levels' keys, so the
-    only arrays per corpus position are the counter's own, and a level's keys
-    are dropped once the next level is linked to them.
+    ``links`` are the rows of each n-gram's prefix ``x[:-1]`` and suffix ``x[1:]``
+    in the level below (``None`` for single characters), found from the
+    levels' keys, so the only arrays per corpus position are the counter's own.
     """
     pending, size = None, len(encoded.vocab)
     for level, _ in count_levels(encoded, max_len, min_count, low_memory=True):
@@ -209,7 +259,7 @@ def _linked_levels(encoded: EncodedCorpus, points: np.ndarray, max_len: int, min
         links = None if pending is None else affix_rows(level, pending[0], size)
         if pending is not None:
             yield pending
-        pending = (level, _id_hashes(level_ids(level, size), points), links)
+        pending = (level, links)
     if pending is not None:
         yield pending
 
@@ -233,7 +283,7 @@ def _lattice(codes: np.ndarray, points: np.ndarray, lo: int, m: int, keys: np.nd
             slot = _slot(keys, h)
             if keys[slot] == _EMPTY:
                 break
-            if weights[index[slot]] > -np.inf:
+            if index[slot] >= 0 and weights[index[slot]] > -np.inf:
                 edges[start, length - 1] = index[slot]
 
 
@@ -299,37 +349,91 @@ def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, in
     return total
 
 
-def unigram_scores(encoded: EncodedCorpus, hashes: np.ndarray, autonomy: np.ndarray, lengths: np.ndarray,
-                   counts: np.ndarray, max_len: int = MAX_LEN, tolerance: float = EM_TOLERANCE,
-                   progress: ProgressFn | None = None) -> np.ndarray:
-    """Word scores ``log p(w) + a(w) |w|`` of the joint model (NaN: not a word).
+def unigram_log_probs(encoded: EncodedCorpus, rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray,
+                      prior: np.ndarray | None = None, max_len: int = MAX_LEN,
+                      tolerance: float = EM_TOLERANCE,
+                      progress: ProgressFn | None = None) -> tuple[np.ndarray, float]:
+    """``(log p(w), tokens)`` of the joint model's word-unigram language model, by EM.
 
-    Candidates are the single characters and the n-grams of positive
-    autonomy. The unigram probabilities ``p`` start proportional to the n-gram
-    counts and are re-estimated by EM, each E-step weighting a segmentation by
-    ``prod p(w) exp(a(w) |w|)`` (the language model and the boundary evidence
-    together), until the log-likelihood improves by less than ``tolerance``
-    (relative): a label-free stopping rule. The arrays are those of
-    :func:`autonomy_table` for ``encoded``.
+    ``rows``, ``autonomy`` and ``counts`` describe the candidate words (as
+    :func:`autonomy_table` gives them for ``encoded``). The probabilities start
+    proportional to ``counts`` and are re-estimated by EM, each E-step weighting
+    a segmentation of a Han run by ``prod p(w) exp(a(w) |w|)`` (the language
+    model and the boundary evidence together); the M-step is
+
+        p(w) = (E[n(w)] + prior(w)) / sum_v (E[n(v)] + prior(v))
+
+    with ``E[n(w)]`` the expected number of times ``w`` is a word and ``prior``
+    pseudo-counts (a Dirichlet prior: the base model's, or none). EM stops when
+    the log-likelihood improves by less than ``tolerance`` (relative): a
+    label-free rule. ``log p`` is ``-inf`` for a word pruned (expected count 0);
+    ``tokens`` is the normaliser, the expected number of word tokens.
     """
     points = _vocab_points(encoded.vocab)
-    keep = (lengths == 1) | (autonomy > 0)
-    bonus = autonomy * lengths
-    logp = np.where(keep, np.log(np.maximum(counts, 1)), -np.inf)
-    logp -= np.log(counts[keep].sum())
-    keys, index = _build_index(hashes)
-    last = -np.inf
+    bonus = autonomy * _row_lengths(rows)
+    prior = np.zeros(len(rows)) if prior is None else prior
+    with np.errstate(divide="ignore"):
+        logp = np.log(counts) - np.log(counts.sum())
+    keys, index = _word_table(rows)
+    last, total = -np.inf, 0.0
     for step in range(EM_MAX_ITERATIONS):
-        expected = np.zeros(hashes.shape[0])
+        expected = prior.copy()
         loglik = _expected_counts(encoded.codes, points, keys, index, logp + bonus, max_len, expected)
+        total = float(expected.sum())
         with np.errstate(divide="ignore"):
-            logp = np.where(expected > 0, np.log(expected), -np.inf) - np.log(expected.sum())
+            logp = np.log(expected) - math.log(total)
         if progress is not None:
             progress(step + 1, EM_MAX_ITERATIONS)
         if abs(loglik - last) <= tolerance * abs(loglik):
             break
         last = loglik
-    return np.where(np.isfinite(logp), logp + bonus, np.nan)
+    return logp, total
+
+
+BASE_WEIGHT = 1_000_000
+"""How many characters of the user's text a base model counts as (fixed a priori): a corpus of
+that size or more outweighs the base, a smaller one leans on it."""
+
+
+def pool_with_base(rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray, base: Segmenter,
+                   max_len: int = MAX_LEN) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The words of a corpus (:func:`autonomy_table`) pooled with a base model's:
+    ``(rows, autonomy, counts, prior)`` over the union of both vocabularies.
+
+    The base stands for ``BASE_WEIGHT`` characters of text: its counts are
+    scaled by ``s = BASE_WEIGHT / chars_base``. A word's autonomy is the mean
+    of the two estimates weighted by the occurrences behind each,
+
+        a(w) = (c(w) a(w) + s c_B(w) a_B(w)) / (c(w) + s c_B(w)),
+
+    so the user's text decides where it has the evidence, and the base where it
+    has none; ``counts`` become ``c + s c_B``. ``prior`` is the base's expected
+    word count, scaled, ``s tokens_B p_B(w)``: the Dirichlet pseudo-counts of
+    the EM (:func:`unigram_log_probs`).
+    """
+    if base.info.get("method") != "joint" or not base.info.get("tokens") or not base.info.get("chars"):
+        raise InputError(f"{base.info.get('name', 'the base')}: only a model learned with the joint "
+                         "scorer can be a base")
+    scale = BASE_WEIGHT / base.info["chars"]
+    width = max(max_len, base.max_len)
+    rows, base_rows = _pad(rows, width), _pad(base.rows, width)
+    at = _lookup(base._keys, base._index, rows)          # each corpus word's row in the base
+    found = at >= 0
+    base_counts = np.zeros(len(rows))
+    base_counts[found] = scale * base.counts[at[found]]
+    base_autonomy = np.zeros(len(rows))
+    base_autonomy[found] = base.autonomy[at[found]]
+    pooled = (counts * autonomy + base_counts * base_autonomy) / (counts + base_counts)
+    base_prior = scale * base.info["tokens"] * np.exp(base.log_probs.astype(np.float64))
+    prior = np.zeros(len(rows))
+    prior[found] = base_prior[at[found]]
+    rest = np.ones(len(base_rows), dtype=bool)
+    rest[at[found]] = False
+    rest &= _row_lengths(base_rows) <= max_len
+    return (np.concatenate([rows, base_rows[rest]])[:, :max_len],
+            np.concatenate([pooled, base.autonomy[rest]]),
+            np.concatenate([counts + base_counts, scale * base.counts[rest]]),
+            np.concatenate([prior, base_prior[rest]]))
 
 
 # -- decoding ----------------------------------------------------------------
@@ -431,53 +535,90 @@ def _segment_render(points: np.ndarray, table: np.ndarray, fold: np.ndarray, spa
 
 # -- the model ------------------------------------------------------------------
 class Segmenter:
-    """A fitted segmenter: candidate words with their scores ``a(w) * |w|``.
+    """A fitted segmenter: candidate words with their statistics.
 
     Build one with :meth:`fit` (from raw text) or :meth:`load`; then
     :meth:`cut` a string, :meth:`cut_lines` an iterable of lines, or
-    :meth:`segment_corpus` whole files.
+    :meth:`segment_corpus` whole files. Per word (script-folded, as rows of
+    code points, :func:`word_rows`): ``log_probs`` (the language model; 0 for
+    ``nvbe``), ``autonomy`` a(w) and ``counts`` (occurrences of the string in
+    the training text). A word's score is ``log p(w) + a(w) |w|``.
     """
 
-    def __init__(self, hashes: np.ndarray, scores: np.ndarray, max_len: int = MAX_LEN,
-                 info: dict | None = None):
-        self.hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
-        self.scores = np.ascontiguousarray(scores, dtype=np.float32)
+    def __init__(self, rows: np.ndarray, log_probs: np.ndarray, autonomy: np.ndarray,
+                 counts: np.ndarray, max_len: int = MAX_LEN, info: dict | None = None):
+        self.rows = np.ascontiguousarray(rows, dtype=np.int32)
+        self.log_probs = np.ascontiguousarray(log_probs, dtype=np.float32)
+        self.autonomy = np.ascontiguousarray(autonomy, dtype=np.float32)
+        self.counts = np.ascontiguousarray(counts, dtype=np.float32)
         self.max_len = int(max_len)
         self.info = dict(info or {})
-        self._keys, index = _build_index(self.hashes)
-        self._vals = np.where(index >= 0, self.scores[index], np.float32(0)).astype(np.float32)
+        self.scores = self.log_probs + self.autonomy * _row_lengths(self.rows).astype(np.float32)
+        self._keys, self._index = _word_table(self.rows)
+        self._vals = np.where(self._index >= 0, self.scores[self._index], np.float32(np.nan)).astype(np.float32)
 
     def __len__(self) -> int:
         """Number of candidate words (single characters included)."""
-        return int(np.count_nonzero(~np.isnan(self.scores)))
+        return len(self.rows)
+
+    def words(self) -> list[str]:
+        """The candidate words, script-folded, in the model's order."""
+        return [tokens.from_code_points(row[row > 0].astype(np.uint32)) for row in self.rows]
+
+    def score(self, word: str) -> float:
+        """The score ``log p(w) + a(w) |w|`` of ``word`` (its script-folded form); NaN if no candidate."""
+        if not 1 <= len(word) <= self.max_len:
+            return math.nan
+        row = int(_lookup(self._keys, self._index, word_rows([word], self.max_len))[0])
+        return float(self.scores[row]) if row >= 0 else math.nan
 
     # -- learning
     @classmethod
     def fit(cls, corpus, *, method: str = "joint", max_len: int = MAX_LEN, min_count: int = MIN_COUNT,
-            progress: ProgressFn | None = None, **corpus_options) -> Segmenter:
+            base: Segmenter | str | os.PathLike | None = None, progress: ProgressFn | None = None,
+            **corpus_options) -> Segmenter:
         """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
 
-        ``progress(done, total)`` follows the reading (bytes of the files).
-        :func:`learning_memory` projects the peak memory beforehand.
+        ``base``: a model (or its file) learned from other text, pooled with
+        this corpus's statistics as if it were ``BASE_WEIGHT`` characters of
+        it (see :func:`pool_with_base`): it helps a small corpus and fades
+        before a large one. ``progress(done, total)`` follows the reading
+        (bytes of the files). :func:`learning_memory` projects the peak memory.
         """
         if max_len < 1 or min_count < 1:
             raise InputError("max_len and min_count must be at least 1")
+        if method not in ("joint", "nvbe"):
+            raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
+        if base is not None and not isinstance(base, Segmenter):
+            base = cls.load(base)
         table = tokens.class_table()
         encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
                          progress=progress, fold=fold_table(), **corpus_options)
         if not encoded.total:
             raise InputError("the corpus has no Chinese (Han) text to learn from")
-        hashes, autonomy, lengths, counts = autonomy_table(encoded, max_len, min_count)
-        if method == "nvbe":
-            scores = autonomy * lengths
-        elif method == "joint":
-            scores = unigram_scores(encoded, hashes, autonomy, lengths, counts, max_len)
-        else:
-            raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
-        info = {"method": method, "min_count": min_count, "chars": encoded.total, "lines": encoded.lines,
-                "words": int(np.count_nonzero((lengths > 1) & ~np.isnan(scores))),
+        rows, autonomy, counts = autonomy_table(encoded, max_len, min_count, keep_all=method == "nvbe",
+                                                known=base)
+        prior, chars = None, encoded.total
+        if base is not None:
+            rows, autonomy, counts, prior = pool_with_base(rows, autonomy, counts, base, max_len)
+            chars += BASE_WEIGHT
+        log_probs, tokens_seen = np.zeros(len(rows)), 0.0
+        if method == "joint":
+            keep = (_row_lengths(rows) == 1) | (autonomy > 0)
+            rows, autonomy, counts = rows[keep], autonomy[keep], counts[keep]
+            prior = None if prior is None else prior[keep]
+            log_probs, tokens_seen = unigram_log_probs(encoded, rows, autonomy, counts, prior, max_len)
+            keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED)
+            rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
+        lengths = _row_lengths(rows)
+        scores = log_probs + autonomy * lengths
+        info = {"method": method, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
+                "lines": encoded.lines, "words": int(np.count_nonzero(lengths > 1)),
                 "prior_scores": _prior_scores(scores, lengths, max_len)}
-        return cls(hashes, scores, max_len, info)
+        if base is not None:
+            info["base"] = {"chars": base.info.get("chars"), "weight": BASE_WEIGHT,
+                            "name": base.info.get("name")}
+        return cls(rows, log_probs, autonomy, counts, max_len, info)
 
     def add_words(self, words) -> int:
         """Use a lexicon as a prior: each of its words becomes a candidate.
@@ -485,28 +626,30 @@ class Segmenter:
         ``words``: a :class:`zhtext.lexicon.Lexicon`, a path to a zhtext TSV
         lexicon or a jieba user dictionary, or an iterable of words. A word's
         score becomes at least that of a clearly good learned word of its
-        length (the 90th percentile, :func:`_prior_scores`). Words longer than
-        ``max_len`` and words with non-Han characters are skipped. Returns the
-        number of words taken.
+        length (the 90th percentile, :func:`_prior_scores`), by raising its
+        ``log p``. Words longer than ``max_len`` and words with non-Han
+        characters are skipped. Returns the number of words taken.
         """
         floors = self.info.get("prior_scores") or {}
-        known = dict(zip(self.hashes.tolist(), self.scores.tolist()))
-        added = 0
-        for word in _lexicon_words(words):
-            if not 1 <= len(word) <= self.max_len or any(
-                    tokens.class_table()[p] != tokens.HAN for p in tokens.code_points(word)):
-                continue
-            for end in range(1, len(word)):  # prefixes keep the decoder's early stop valid
-                known.setdefault(int(string_hash(word[:end])), math.nan)
-            key = int(string_hash(word))
-            old = known.get(key, math.nan)
-            floor = floors.get(str(len(word)), 0.0)
-            known[key] = max(floor, old if old == old else -math.inf)
-            added += 1
-        self.__init__(np.fromiter(known.keys(), np.uint64, len(known)),
-                      np.fromiter(known.values(), np.float32, len(known)), self.max_len,
-                      {**self.info, "prior_words": self.info.get("prior_words", 0) + added})
-        return added
+        table = tokens.class_table()
+        chosen = list(dict.fromkeys(
+            word for word in _lexicon_words(words) if 1 <= len(word) <= self.max_len
+            and all(table[p] == tokens.HAN for p in tokens.code_points(word))))
+        if not chosen:
+            return 0
+        rows = word_rows(chosen, self.max_len)
+        floor = np.array([floors.get(str(len(word)), 0.0) for word in chosen])
+        found = _lookup(self._keys, self._index, rows)
+        log_probs, autonomy = self.log_probs.astype(np.float64), self.autonomy
+        old = found[found >= 0]
+        length = _row_lengths(self.rows[old])
+        log_probs[old] = np.maximum(log_probs[old], floor[found >= 0] - autonomy[old] * length)
+        new = found < 0
+        self.__init__(np.concatenate([self.rows, rows[new]]), np.concatenate([log_probs, floor[new]]),
+                      np.concatenate([autonomy, np.zeros(new.sum())]),
+                      np.concatenate([self.counts, np.zeros(new.sum())]), self.max_len,
+                      {**self.info, "prior_words": self.info.get("prior_words", 0) + len(chosen)})
+        return len(chosen)
 
     # -- segmenting
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -561,27 +704,37 @@ class Segmenter:
         header = {"format": FORMAT, "version": VERSION, "max_len": self.max_len, "info": self.info}
         with atomic_open(path, "wb", encoding=None, newline=None) as handle:
             np.savez_compressed(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
-                                hashes=self.hashes, scores=self.scores)
+                                **{name: getattr(self, name) for name in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Segmenter:
-        """Read a model written by :meth:`save`; :class:`ModelError` if missing or corrupt."""
+        """Read a model written by :meth:`save`; :class:`ModelError` if missing, corrupt or
+        of another version (the message names the file)."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(bytes(data["header"]).decode())
-                hashes, scores = data["hashes"], data["scores"]
+                if not isinstance(header, dict) or header.get("format") != FORMAT:
+                    raise ModelError(f"{path}: not a zhtext segmenter model")
+                if header.get("version") != VERSION:
+                    raise ModelError(f"{path}: segmenter model version {header.get('version')} is not "
+                                     f"supported (this zhtext reads version {VERSION}; learn it again "
+                                     f"with 'zhtext fit')")
+                arrays = {name: data[name] for name in _ARRAYS}
         except FileNotFoundError:
             raise ModelError(f"{path}: no such model file") from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
             raise ModelError(f"{path}: not a zhtext segmenter model ({type(err).__name__})") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ModelError(f"{path}: not a zhtext segmenter model")
-        if header.get("version") != VERSION:
-            raise ModelError(f"{path}: segmenter model version {header.get('version')} is not "
-                             f"supported (this zhtext reads version {VERSION})")
-        if hashes.dtype != np.uint64 or scores.dtype != np.float32 or hashes.shape != scores.shape:
+        max_len = header.get("max_len", MAX_LEN)
+        rows = arrays["rows"]
+        if (not isinstance(max_len, int) or rows.dtype != np.int32 or rows.ndim != 2
+                or rows.shape[1] != max_len or rows.min(initial=0) < 0
+                or any(arrays[name].dtype != np.float32 or arrays[name].shape != (len(rows),)
+                       for name in _ARRAYS[1:])):
             raise ModelError(f"{path}: corrupt segmenter model (bad arrays)")
-        return cls(hashes, scores, int(header.get("max_len", MAX_LEN)), header.get("info"))
+        return cls(**arrays, max_len=max_len, info={"name": os.path.basename(path), **header.get("info", {})})
+
+
+_ARRAYS = ("rows", "log_probs", "autonomy", "counts")
 
 
 def _prior_scores(scores: np.ndarray, lengths: np.ndarray, max_len: int) -> dict[str, float]:
@@ -722,6 +875,17 @@ def available_memory() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+BASE_ENV = "ZHTEXT_BASE"
+BASE_NAME = "zhtext-segmenter-base.npz"
+
+
+def default_base_path() -> Path:
+    """The base model the CLI pools with what it learns: ``$ZHTEXT_BASE``, else the one
+    shipped in ``models/`` of the source tree (which may be absent from an installation)."""
+    named = os.environ.get(BASE_ENV)
+    return Path(named) if named else Path(__file__).resolve().parent.parent / "models" / BASE_NAME
 
 
 def fit(corpus, **options) -> Segmenter:
