@@ -8,8 +8,8 @@ list). Each row names what the model learns from; nothing else is seen:
 
 * ``pku``: raw/peoples_daily_199801.txt + the raw PKU test file, no base
   (the issue-3 protocol), for ``joint`` and ``nvbe``;
-* ``gsd``: People's Daily + the raw UD GSDSimp dev sentences (their forms
-  joined), no base, scored against the FORM column;
+* ``gsd``: People's Daily + the raw UD GSDSimp dev sentences (their
+  ``# text`` lines), no base, scored against the FORM column;
 * ``pku_alone`` / ``gsd_alone``: the raw test text alone, without and with
   the base (``--base``, default: the shipped model);
 * ``pku_traditional``: the raw PKU test converted with OpenCC ``s2t``, alone
@@ -86,7 +86,7 @@ def quality(shared: Path, base_path: Path) -> dict:
     pku_gold = (shared / PKU / "pku_test_gold.utf8").read_text(encoding="utf-8").splitlines()
     pku_words = (shared / PKU / "pku_training_words.utf8").read_text(encoding="utf-8").splitlines()
     sentences = list(read_conllu(shared / GSD))
-    gsd_raw = ["".join(s.forms) for s in sentences]
+    gsd_raw = [s.text for s in sentences]
     gsd_gold = [" ".join(s.forms) for s in sentences]
     base = Segmenter.load(base_path)
     out: dict = {"base": str(base_path), "base_words": len(base)}

@@ -20,12 +20,15 @@ to segment other text later with 'zhtext segment --model'.
 The model counts the character n-grams of the Han runs of CORPUS, scores each
 by how much the uncertainty about the next and previous character rises at
 its edges (branching entropy), and re-estimates a word-unigram language model
-on the corpus by EM. No labelled data is used. See docs/segmentation.md.
+on the corpus by EM, pooled with the general model shipped with zhtext
+(--base) where the corpus has little evidence. No labelled data is used. See
+docs/segmentation.md.
 
 The model file is a compressed .npz (arrays and a JSON header, no pickle).
 
 examples:
   zhtext fit corpora/hongloumeng.txt -o hlm.npz
+  zhtext fit corpora/hongloumeng.txt --base none -o hlm-alone.npz
   zhtext segment corpora/gsdsimp_dev_sample.txt --model hlm.npz -o sample.seg.txt
   zhtext discover corpora/hongloumeng.txt --format jieba -o userdict.txt && zhtext fit corpora/hongloumeng.txt --lexicon userdict.txt -o hlm-lexicon.npz
 

@@ -44,21 +44,27 @@ examples (from a source checkout):
 run 'zhtext COMMAND --help' for the options of each command."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` alone when it names one (only its
+    module is imported then: a command starts without loading the others)."""
     parser = argparse.ArgumentParser(prog="zhtext", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"zhtext {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules():
+    for module in _command_modules(command):
         module.register(subparsers)
     return parser
 
 
-def _command_modules() -> list:
-    """The subcommand modules of this package, in data-path order."""
+def _command_modules(command: str | None = None) -> list:
+    """The subcommand modules of this package in data-path order (``command``'s alone if it is one)."""
     package = importlib.import_module("zhtext_cli")
-    modules = [importlib.import_module(f"zhtext_cli.{info.name}")
-               for info in pkgutil.iter_modules(package.__path__) if info.name != "main"]
+    names = [info.name for info in pkgutil.iter_modules(package.__path__) if info.name != "main"]
+    if command is not None and command.replace("-", "_") in names:
+        alone = importlib.import_module(f"zhtext_cli.{command.replace('-', '_')}")
+        if hasattr(alone, "register"):
+            return [alone]
+    modules = [importlib.import_module(f"zhtext_cli.{name}") for name in names]
     commands = [m for m in modules if hasattr(m, "register")]
     return sorted(commands, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     """Parse, check the outputs, run the command; errors and interrupts become exit statuses."""
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

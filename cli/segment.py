@@ -19,9 +19,13 @@ DESCRIPTION = """\
 Segment Chinese text into words, without any labelled data.
 
 Without --model, a segmenter is first learned from INPUT itself (plus the
---corpus files: more raw text of the same kind helps), then INPUT is
-segmented. Each input line gives one output line (empty lines too), words
-separated by one space (--sep). Letters and digits (12.5%, iPhone15), URLs and
+--corpus files: more raw text of the same kind helps), pooled with the
+general model shipped with zhtext (--base; it carries a small INPUT and fades
+before a large one), then INPUT is segmented. Traditional and simplified
+characters share their statistics; the output keeps the input's.
+
+Each input line gives one output line (empty lines too), words separated by
+one space (--sep). Letters and digits (12.5%, iPhone15), URLs and
 e-mail addresses stay one word; each punctuation mark is a word; whitespace
 separates words and is not copied. No character is dropped, added or changed.
 
@@ -30,6 +34,7 @@ examples:
   cat corpora/hongloumeng.txt | zhtext segment - > hongloumeng.seg.txt
   zhtext segment corpora/gsdsimp_dev_sample.txt --corpus corpora/hongloumeng.txt --save hlm.npz -o sample.seg.txt
   zhtext segment corpora/hongloumeng.txt --model hlm.npz --jobs 2 -o hongloumeng.seg.txt
+  zhtext segment corpora/hongloumeng.txt --base none -o hongloumeng.seg.txt
   echo 宝玉在2001年买了iPhone。 | zhtext segment - --model hlm.npz
   zhtext segment corpora/gsdsimp_dev_sample.txt --method vote --corpus corpora/hongloumeng.txt -o sample.seg.txt
   head -3 corpora/gsdsimp_dev_sample.txt | zhtext segment - --method bert --bert models/zhtext-char-bert-small

@@ -75,3 +75,18 @@ def test_code_points_round_trip_with_lone_surrogates():
 def test_empty_text():
     assert pieces("") == []
     assert tokens.token_starts(np.zeros(0, np.uint8), np.zeros((0, 2), np.int64))[0].tolist() == [0]
+
+
+def test_cached_class_table_is_the_built_one(tmp_path, monkeypatch):
+    """The table kept in __pycache__ is read back equal to a fresh build; a damaged or
+    unwritable cache is rebuilt, never trusted."""
+    built = tokens._build_class_table()
+    cached = tmp_path / "__pycache__" / "class_table-test.npy"
+    monkeypatch.setattr(tokens, "_class_table_path", lambda: cached)
+    for _ in range(2):    # the first call writes the cache, the second reads it
+        tokens.class_table.cache_clear()
+        assert (tokens.class_table() == built).all() and cached.is_file()
+    cached.write_bytes(b"damaged")
+    tokens.class_table.cache_clear()
+    assert (tokens.class_table() == built).all()
+    tokens.class_table.cache_clear()

@@ -34,8 +34,10 @@ itself runs in Numba (:func:`token_starts`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
@@ -96,8 +98,37 @@ def class_table() -> np.ndarray:
 
     The two CJK supplementary planes (U+20000..U+3FFFF) are Han wherever a
     character is assigned; planes 4..16 hold no letters and are classified by
-    rule (marks, or one token per character).
+    rule (marks, or one token per character). Building it takes about 0.1 s,
+    so it is kept in ``__pycache__`` beside this module (as Numba keeps its
+    kernels), under a name that changes with these rules and with the Unicode
+    database; where that folder cannot be written it is built each time.
     """
+    cached = _class_table_path()
+    try:
+        table = np.load(cached, allow_pickle=False)
+        if table.dtype == np.uint8 and table.shape == (0x110000,):
+            return table
+    except (OSError, ValueError):
+        pass
+    table = _build_class_table()
+    try:
+        from .atomic import atomic_path
+
+        cached.parent.mkdir(exist_ok=True)
+        with atomic_path(cached) as tmp, open(tmp, "wb") as handle:
+            np.save(handle, table)
+    except OSError:
+        pass
+    return table
+
+
+def _class_table_path() -> Path:
+    source = Path(__file__)
+    rules = hashlib.sha256(source.read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[:16]
+    return source.parent / "__pycache__" / f"class_table-{rules}.npy"
+
+
+def _build_class_table() -> np.ndarray:
     table = np.full(0x110000, PUNCT, dtype=np.uint8)
     for point in range(0x20000):
         table[point] = char_class(chr(point))
