@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from zhtext.atomic import atomic_open, atomic_path
+import numpy as np
+
+from zhtext.atomic import atomic_open
 from zhtext.community import InfomapResult, infomap
 from zhtext.errors import InputError
 from zhtext.graphs import WordGraph
@@ -26,17 +28,15 @@ spaces and ordered by decreasing flow (the most central word first); clusters
 ordered by decreasing flow; clusters smaller than --min-size left out.
 
 --plot draws the --plot-clusters largest clusters (their --plot-words most
-central words), coloured by module (needs matplotlib; word labels need a CJK
-font such as Noto Sans CJK, WenQuanYi or SimHei).
+central words) as a labelled graph, one colour per module: .svg (text kept as
+text, no matplotlib needed) or .png (matplotlib, in a font that covers every
+word: --font PATH, $ZHTEXT_FONT or an installed CJK font; without one, an
+error says so). See docs/pictures.md.
 
 examples:
   zhtext cluster-words corpora/hongloumeng.txt -o clusters.txt
-  zhtext cluster-words corpora/hongloumeng.txt --kind cooc --tokenizer jieba -o clusters.txt --plot clusters.png
+  zhtext cluster-words corpora/hongloumeng.txt --kind cooc --tokenizer jieba -o clusters.txt --plot clusters.svg
   zhtext segment corpora/hongloumeng.txt -o hlm.seg.txt && zhtext cluster-words hlm.seg.txt --tokenizer whitespace --min-count 3 -o clusters.txt"""
-
-_CJK_FONTS = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "WenQuanYi", "SimHei", "Microsoft YaHei",
-              "PingFang", "Heiti", "AR PL", "Droid Sans Fallback")
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("cluster-words", help="clusters of related words (word graph + InfoMap)",
@@ -48,16 +48,25 @@ def register(subparsers) -> None:
     add_graph_options(parser, kind="similar")
     parser.add_argument("--trials", type=int, default=10, help="InfoMap trials (default: 10)")
     parser.add_argument("--min-size", type=int, default=2, help="smallest cluster written (default: 2)")
-    parser.add_argument("--plot", metavar="PNG", help="draw the largest clusters to this image")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="draw the largest clusters, labelled, to this picture (.svg or .png)")
+    parser.add_argument("--font", metavar="PATH",
+                        help="font file for a .png plot (default: $ZHTEXT_FONT, else an installed CJK "
+                             "font that covers every word; .svg needs none)")
     parser.add_argument("--plot-clusters", type=int, default=12, help="clusters drawn (default: 12)")
     parser.add_argument("--plot-words", type=int, default=25, help="words drawn per cluster (default: 25)")
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("corpus",), writes=("output", "plot"))
+    parser.set_defaults(func=run, reads=("corpus", "font"), writes=("output", "plot"))
 
 
 def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise InputError("--seed must be >= 0")
+    if args.plot:
+        from zhtext.plots import picture_format
+        picture_format(args.plot)            # a wrong suffix fails before the work
+    elif args.font:
+        warn(args, "--font is used only with --plot FILE.png: ignored")
     graph = build_graph(args)
     result = infomap(graph, trials=args.trials, seed=args.seed)
     clusters = [ranked(module, result) for module in result.communities if len(module) >= args.min_size]
@@ -77,33 +86,20 @@ def ranked(module: frozenset, result: InfomapResult) -> list[str]:
 
 
 def plot(graph: WordGraph, result: InfomapResult, clusters: list[list[str]], args) -> None:
-    """Spring layout of the drawn clusters' words, one colour per module."""
-    try:
-        import matplotlib
+    """The drawn clusters' words, labelled, with the graph's edges among them (zhtext.plots.draw_clusters)."""
+    from zhtext.plots import draw_clusters
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib import font_manager
-    except ImportError:
-        raise InputError("--plot needs matplotlib: pip install 'zhtext[plot]'") from None
-    import networkx as nx
-
-    words = [w for cluster in clusters for w in cluster[: args.plot_words]]
-    G = graph.to_networkx().subgraph(words).to_undirected()
-    fonts = sorted({f.name for f in font_manager.fontManager.ttflist if f.name.startswith(_CJK_FONTS)})
-    if not fonts:
-        warn(args, "no CJK font found: the plot has no word labels")
-    position = nx.spring_layout(G, seed=args.seed, weight="weight")
-    colours = [result.modules[w] for w in G]
-    figure, axes = plt.subplots(figsize=(14, 11))
-    nx.draw_networkx_edges(G, position, ax=axes, alpha=0.15)
-    nx.draw_networkx_nodes(G, position, ax=axes, node_color=colours, cmap="tab20", node_size=
-                           [3e4 * result.flow[w] + 20 for w in G])
-    if fonts:
-        nx.draw_networkx_labels(G, position, ax=axes, font_size=8, font_family=fonts[0])
-    axes.set_title(f"{len(clusters)} largest word clusters (InfoMap, {args.kind} graph)")
-    axes.axis("off")
-    with atomic_path(args.plot) as path:
-        figure.savefig(path, dpi=120, bbox_inches="tight", format="png")
-    plt.close(figure)
+    drawn = [cluster[: args.plot_words] for cluster in clusters]
+    if not drawn:
+        warn(args, "no cluster to plot: nothing drawn")
+        return
+    index = {word: k for k, word in enumerate(graph.words)}
+    keep = np.zeros(len(graph.words), dtype=bool)
+    keep[[index[w] for words in drawn for w in words if w in index]] = True
+    src, dst, weight = graph.src, graph.dst, graph.weight
+    mask = keep[src] & keep[dst]
+    edges = [(graph.words[u], graph.words[v], w)
+             for u, v, w in zip(src[mask].tolist(), dst[mask].tolist(), weight[mask].tolist())]
+    draw_clusters(drawn, args.plot, edges=edges, flow=result.flow, font=args.font,
+                  title=f"{len(drawn)} largest word clusters (InfoMap, {args.kind} graph)")
     say(args, f"plot written to {args.plot}")

@@ -32,7 +32,9 @@ with 'zhtext eval GOLD.conllu OUT.conllu'.
 
 Output: CoNLL-U (dependency, ID FORM HEAD filled) or one bracketed tree per
 line (constituency). --draw and --heatmap picture one sentence (--sentence)
-as SVG or PNG.
+as SVG (text kept as text: any browser shows the Chinese) or PNG (drawn in a
+font that covers every label: --font PATH, $ZHTEXT_FONT or an installed CJK
+font; without one, an error says so). See docs/pictures.md.
 
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
 batches of --batch-tokens tokens; a GPU is used when present (--device auto).
@@ -80,8 +82,12 @@ def register(subparsers) -> None:
     pictures.add_argument("--heatmap", metavar="FILE", help="its impact matrix (.svg or .png)")
     pictures.add_argument("--sentence", type=int, default=1, metavar="K",
                           help="which sentence to picture, from 1 (default: 1)")
+    pictures.add_argument("--font", metavar="PATH",
+                          help="font file for .png pictures (default: $ZHTEXT_FONT, else an installed "
+                               "CJK font that covers every label; .svg needs none)")
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("input", "model"), writes=("output", "draw", "heatmap"))
+    parser.set_defaults(func=run, reads=("input", "model", "font"),
+                        writes=("output", "draw", "heatmap"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,11 +98,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("brackets hold constituency trees: use --tree constituency, or --format conllu")
     if args.sentence < 1:
         raise InputError("--sentence counts from 1")
-    for picture in (args.draw, args.heatmap):
-        if picture:
-            from zhtext.plots import picture_format
-            picture_format(picture)
+    pngs = _picture_formats(args)
     sentences, inputs = _read(args)
+    if pngs and args.sentence <= len(sentences):
+        from zhtext.plots import png_font
+        png_font(sentences[args.sentence - 1].forms, args.font)   # no font: say so before the work
+    elif args.font and not pngs:
+        warn(args, "--font is used only for .png pictures: ignored")
     from zhtext.probe import Probe, import_torch
     if args.threads:
         import_torch()[0].set_num_threads(args.threads)
@@ -151,16 +159,18 @@ def _write(args, fmt: str, out, sentence: Sentence, matrix):
     return tree
 
 
+def _picture_formats(args: argparse.Namespace) -> list[str]:
+    """The PNG pictures asked for; an InputError for a name that is neither .svg nor .png."""
+    from zhtext.plots import picture_format
+    return [p for p in (args.draw, args.heatmap) if p and picture_format(p) == "png"]
+
+
 def _pictures(args, forms: list[str], tree, matrix) -> None:
     from zhtext import plots
-    pngs = [p for p in (args.draw, args.heatmap) if p and plots.picture_format(p) == "png"]
-    if pngs and plots.cjk_font() is None:
-        warn(args, "no CJK font found for PNG: Chinese shows as boxes (use .svg, or install "
-                   "Noto Sans CJK)")
     if args.draw:
         if args.tree == "dependency":
-            plots.draw_dependency(forms, tree, args.draw)
+            plots.draw_dependency(forms, tree, args.draw, font=args.font)
         else:
-            plots.draw_constituency(tree, forms, args.draw)
+            plots.draw_constituency(tree, forms, args.draw, font=args.font)
     if args.heatmap:
-        plots.draw_heatmap(matrix, forms, args.heatmap)
+        plots.draw_heatmap(matrix, forms, args.heatmap, font=args.font)

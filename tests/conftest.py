@@ -45,3 +45,17 @@ def run_cli(*args: str, input: str | bytes | None = None, cwd: Path | None = Non
 def cli():
     """The CLI runner: ``cli("discover", path, "--top", "5")`` -> CompletedProcess."""
     return run_cli
+
+
+@pytest.fixture
+def cjk_font():
+    """The font a PNG with Chinese labels is drawn in; skips where no installed font covers
+    Chinese (PNG then refuses with a one-line error; the SVG path needs no font)."""
+    pytest.importorskip("matplotlib")
+    from zhtext.errors import InputError
+    from zhtext.plots import png_font
+
+    try:
+        return png_font(["我爱北京。中文分词红楼梦宝玉黛玉"])
+    except InputError:
+        pytest.skip("no installed font covers Chinese: PNG pictures are not drawn here")

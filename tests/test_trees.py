@@ -121,8 +121,7 @@ def test_brackets():
     assert brackets((0, 1), ["(", "a)"]) == "(-LRB- a-RRB-)"
 
 
-def test_tree_pictures(tmp_path):
-    pytest.importorskip("matplotlib")
+def test_tree_pictures(tmp_path, cjk_font):
     from zhtext.plots import draw_constituency, draw_dependency
     tokens = ["我", "爱", "北京", "。"]
     draw_dependency(tokens, [2, 0, 2, 2], tmp_path / "dep.svg")

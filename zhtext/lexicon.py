@@ -74,6 +74,12 @@ class Lexicon:
     def __contains__(self, word: str) -> bool:
         return word in self._index
 
+    def _repr_html_(self) -> str:
+        """Shown in a notebook as a table of its first entries (:func:`zhtext.svg.lexicon_html`)."""
+        from .svg import lexicon_html
+
+        return lexicon_html(self)
+
     def __getitem__(self, word: str) -> Entry:
         i = self._index[word]
         return Entry(word, int(self.counts[i]), *(float(getattr(self, c)[i]) for c in STAT_COLUMNS))

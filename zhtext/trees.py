@@ -35,6 +35,7 @@ the softmax-normalised matrix, :func:`split_cost`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence, Union
 
 import numpy as np
@@ -294,3 +295,49 @@ def brackets(tree: Tree, tokens: Sequence[str]) -> str:
     text = show(tree)
     return text if isinstance(tree, tuple) else f"({text})"
 
+
+# -- display ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class DependencyTree:
+    """A sentence's words with their CoNLL-U heads (and relations), shown in Jupyter as arcs.
+
+    ``DependencyTree(forms, dependency_tree(F))`` displays itself through
+    :func:`zhtext.svg.dependency_svg`; :meth:`draw` writes it to a file.
+    """
+
+    forms: Sequence[str]
+    heads: Sequence[int]
+    deprels: Sequence[str] | None = None
+
+    def _repr_svg_(self) -> str:
+        from .svg import dependency_svg
+        return dependency_svg(self.forms, self.heads, self.deprels)
+
+    def draw(self, path, font=None) -> None:
+        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`)."""
+        from .plots import draw_dependency
+        draw_dependency(self.forms, self.heads, path, deprels=self.deprels, font=font)
+
+
+@dataclass(frozen=True)
+class ConstituencyTree:
+    """A :data:`Tree` over a sentence's words, shown in Jupyter as a tree; ``str`` gives brackets.
+
+    ``ConstituencyTree(top_down(F), forms)`` displays itself through
+    :func:`zhtext.svg.constituency_svg`; :meth:`draw` writes it to a file.
+    """
+
+    tree: Tree
+    forms: Sequence[str]
+
+    def __str__(self) -> str:
+        return brackets(self.tree, self.forms)
+
+    def _repr_svg_(self) -> str:
+        from .svg import constituency_svg
+        return constituency_svg(self.tree, self.forms)
+
+    def draw(self, path, font=None) -> None:
+        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`)."""
+        from .plots import draw_constituency
+        draw_constituency(self.tree, self.forms, path, font=font)
