@@ -534,12 +534,13 @@ def _segment_render(points: np.ndarray, table: np.ndarray, fold: np.ndarray, spa
 
 
 # -- the model ------------------------------------------------------------------
-class Segmenter:
+class Segmenter(tokens.WordCutter):
     """A fitted segmenter: candidate words with their statistics.
 
     Build one with :meth:`fit` (from raw text) or :meth:`load`; then
-    :meth:`cut` a string, :meth:`cut_lines` an iterable of lines, or
-    :meth:`segment_corpus` whole files. Per word (script-folded, as rows of
+    :meth:`cut` a string, :meth:`tokenize` it (words with offsets),
+    :meth:`cut_lines` an iterable of lines, or :meth:`segment_corpus` whole
+    files. Per word (script-folded, as rows of
     code points, :func:`word_rows`): ``log_probs`` (the language model; 0 for
     ``nvbe``), ``autonomy`` a(w) and ``counts`` (occurrences of the string in
     the training text). A word's score is ``log p(w) + a(w) |w|``.
@@ -560,6 +561,14 @@ class Segmenter:
     def __len__(self) -> int:
         """Number of candidate words (single characters included)."""
         return len(self.rows)
+
+    def __getstate__(self) -> dict:
+        """Pickled as its arrays and info (for multiprocessing, joblib, Dask); the lookup
+        table is rebuilt when unpickled. A fitted model is read-only: threads may share it."""
+        return {name: getattr(self, name) for name in (*_ARRAYS, "max_len", "info")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
 
     def words(self) -> list[str]:
         """The candidate words, script-folded, in the model's order."""
