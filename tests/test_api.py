@@ -107,3 +107,15 @@ def test_spacy_tokenizer_round_trips_the_text(seg, tmp_path):
     loaded.from_disk(tmp_path / "pipeline")
     assert [t.text for t in loaded("宝玉笑道")] == ["宝玉", "笑道"]
     assert os.path.isfile(tmp_path / "pipeline" / "tokenizer" / "segmenter.npz")
+
+
+def test_old_names_still_work_with_a_warning(cli, tmp_path):
+    texts = ["宝玉笑道", "宝玉笑道"] * 5
+    with pytest.warns(FutureWarning, match="scorer="):
+        old = Segmenter.fit(texts, method="nvbe", max_len=4)
+    assert old.info["scorer"] == "nvbe" and old.max_n == 4
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    result = cli("fit", str(raw), "--max-len", "4", "--base", "none", "-o", str(tmp_path / "m.npz"), "-q")
+    assert result.returncode == 0 and "--max-len is deprecated, use --max-n" in result.stderr
+    assert Segmenter.load(tmp_path / "m.npz").max_n == 4
