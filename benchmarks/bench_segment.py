@@ -91,7 +91,7 @@ def quality(shared: Path, base_path: Path) -> dict:
     base = Segmenter.load(base_path)
     out: dict = {"base": str(base_path), "base_words": len(base)}
     for method in ("joint", "nvbe"):
-        model, seconds = learned([daily, pku_raw_path], method=method)
+        model, seconds = learned([daily, pku_raw_path], scorer=method)
         out[f"pku_{method}"] = {**figures(model, pku_raw, pku_gold, pku_words), "fit_seconds": seconds}
     with tempfile.TemporaryDirectory() as tmp:
         gsd_path = Path(tmp) / "gsd_dev_raw.txt"

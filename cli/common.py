@@ -69,3 +69,15 @@ def say(args: argparse.Namespace, message: str) -> None:
 def warn(args: argparse.Namespace, message: str) -> None:
     """A warning on stderr (shown even with --quiet)."""
     print(f"zhtext {args.command}: warning: {message}", file=sys.stderr)
+
+
+def deprecated_alias(new: str):
+    """An argparse action for an old option name: stores into ``new``'s destination and says,
+    on stderr, that the option was renamed (kept for one release)."""
+
+    class Renamed(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(f"zhtext: {option_string} is deprecated, use {new}", file=sys.stderr)
+            setattr(namespace, self.dest, values)
+
+    return Renamed

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from zhtext.segment import (BASE_WEIGHT, MAX_LEN, MIN_COUNT, Segmenter, available_memory, default_base_path,
+from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_memory, default_base_path,
                             learning_memory)
 
-from .common import add_input_options, add_quiet_option, open_corpus, say, warn
+from .common import add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn
 from .progress import ProgressBar
 
 ORDER = 31
@@ -33,7 +33,7 @@ examples:
   zhtext discover corpora/hongloumeng.txt --format jieba -o userdict.txt && zhtext fit corpora/hongloumeng.txt --lexicon userdict.txt -o hlm-lexicon.npz
 
 defaults (chosen a priori, not tuned on any gold segmentation):
-  --max-len {MAX_LEN}   --min-count {MIN_COUNT}   --scorer joint"""
+  --max-n {MAX_N}   --min-count {MIN_COUNT}   --scorer joint"""
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +41,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lexicon", metavar="FILE",
                         help="a zhtext lexicon (TSV) or jieba user dictionary used as a prior: "
                              "its words become candidate words")
-    parser.add_argument("--max-len", type=int, default=MAX_LEN,
-                        help=f"longest word in characters (default: {MAX_LEN})")
+    parser.add_argument("--max-n", type=int, default=MAX_N,
+                        help=f"longest word in characters (default: {MAX_N})")
+    parser.add_argument("--max-len", type=int, dest="max_n", action=deprecated_alias("--max-n"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--min-count", type=int, default=MIN_COUNT,
                         help=f"fewest occurrences of a candidate word (default: {MIN_COUNT})")
     parser.add_argument("--base", metavar="FILE",
@@ -66,7 +68,7 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
     start = time.monotonic()
     base = _base(args)
     with ProgressBar("learning", enabled=None if not args.quiet else False) as bar:
-        model = Segmenter.fit(corpus, method=args.scorer, max_len=args.max_len,
+        model = Segmenter.fit(corpus, scorer=args.scorer, max_n=args.max_n,
                               min_count=args.min_count, base=base, progress=bar)
     if args.lexicon:
         added = model.add_words(args.lexicon)

@@ -48,9 +48,9 @@ def test_planted_lexicon_is_recovered(model):
 
 def test_nvbe_method_also_learns(model):
     texts, gold = planted_corpus(0, 3000)
-    nvbe = Segmenter.fit(texts, method="nvbe")
+    nvbe = Segmenter.fit(texts, scorer="nvbe")
     result = score([" ".join(g) for g in gold[:300]], [" ".join(nvbe.cut(t)) for t in texts[:300]])
-    assert result.f1 > 0.7 and nvbe.info["method"] == "nvbe"
+    assert result.f1 > 0.7 and nvbe.info["scorer"] == "nvbe"
 
 
 @settings(max_examples=300, deadline=None)
@@ -111,7 +111,7 @@ def test_save_load_and_bad_model_files(model, tmp_path):
 
 def test_prior_lexicon_adds_words(model):
     text = "自行车"  # characters the planted corpus may not know as one word
-    prior = Segmenter(model.rows, model.log_probs, model.autonomy, model.counts, model.max_len, model.info)
+    prior = Segmenter(model.rows, model.log_probs, model.autonomy, model.counts, model.max_n, model.info)
     assert prior.add_words(["自行车", "not-han", "太长太长太长太长"]) == 1
     assert prior.cut(text) == ["自行车"]
 
@@ -175,7 +175,7 @@ def test_autonomies_match_brute_force_entropies():
     from collections import Counter
 
     runs = ["中文分词中文", "分词工具", "中文工具分词", "工具中文"]
-    model = Segmenter.fit(runs, method="nvbe", min_count=2)
+    model = Segmenter.fit(runs, scorer="nvbe", min_count=2)
     def entropy(gram, side):
         around = []
         for k, run in enumerate(runs):
@@ -241,7 +241,7 @@ def test_base_model_carries_a_small_corpus_and_fades_before_a_large_one(tmp_path
     domain = ["".join(words) + "乒乓球拍" for words in small_gold] * 10   # a word the base never saw
     assert "乒乓球拍" in Segmenter.fit(domain, base=base).cut("我的乒乓球拍")
     with pytest.raises(InputError, match="joint"):
-        Segmenter.fit(small_texts, base=Segmenter.fit(texts[:300], method="nvbe"))
+        Segmenter.fit(small_texts, base=Segmenter.fit(texts[:300], scorer="nvbe"))
 
 
 def test_model_files_of_another_version_or_damaged_are_named(model, tmp_path):

@@ -122,10 +122,10 @@ def planted_runs(seed: int = 7) -> list[str]:
     return lines
 
 
-def brute_force(lines: list[str], max_len: int, min_count: int) -> dict[str, tuple[float, float]]:
+def brute_force(lines: list[str], max_n: int, min_count: int) -> dict[str, tuple[float, float]]:
     """Every string of the model -> (nvbe score a(x)·|x|, joint score), from first principles."""
     runs = "".join(c if tokens.char_class(c) == tokens.HAN else " " for c in "\n".join(lines)).split()
-    counts = Counter(run[i:i + n] for run in runs for n in range(1, max_len + 1)
+    counts = Counter(run[i:i + n] for run in runs for n in range(1, max_n + 1)
                      for i in range(len(run) - n + 1))
 
     def entropy(values) -> float:
@@ -145,7 +145,7 @@ def brute_force(lines: list[str], max_len: int, min_count: int) -> dict[str, tup
 
     h0 = entropy(c for run in runs for c in run)
     autonomy = {}
-    for n in range(1, max_len + 1):
+    for n in range(1, max_n + 1):
         level = [g for g in counts if len(g) == n and (n == 1 or counts[g] >= min_count)]
         if not level:
             break
@@ -192,7 +192,7 @@ def em(runs: list[str], autonomy: dict[str, float], counts: Counter) -> list[flo
 @pytest.mark.parametrize("method", ["nvbe", "joint"])
 def test_learned_model_matches_brute_force(method):
     lines = planted_runs()
-    model = Segmenter.fit(lines, method=method, max_len=4, min_count=2)
+    model = Segmenter.fit(lines, scorer=method, max_n=4, min_count=2)
     expected = brute_force(lines, 4, 2)
     want = {g: (nvbe if method == "nvbe" else joint) for g, (nvbe, joint) in expected.items()}
     assert len(model) == sum(not math.isnan(v) for v in want.values())
@@ -234,7 +234,7 @@ def test_fit_warns_when_the_projection_exceeds_available_memory(tmp_path, monkey
 
     raw = tmp_path / "raw.txt"
     raw.write_text("\n".join(planted_runs()) + "\n", encoding="utf-8")
-    args = argparse.Namespace(command="fit", quiet=True, scorer="nvbe", max_len=4, min_count=2, base="none",
+    args = argparse.Namespace(command="fit", quiet=True, scorer="nvbe", max_n=4, min_count=2, base="none",
                               lexicon=None, encoding="utf-8", errors="strict")
     learn(args, [str(raw)])
     assert "warning" not in capsys.readouterr().err

@@ -266,6 +266,10 @@ def as_corpus(data, **options) -> Corpus:
     * a ``str`` or path-like: one file (``"-"`` is standard input);
     * a sequence of ``pathlib.Path``: several files;
     * any other iterable of ``str``: the texts themselves (lines or documents).
+
+    A list or tuple of ``str`` that are all names of existing files is
+    refused with a one-line :class:`InputError` (it would be read as text):
+    pass ``pathlib.Path`` objects or ``Corpus.from_files(names)``.
     """
     if isinstance(data, Corpus):
         return data
@@ -275,4 +279,11 @@ def as_corpus(data, **options) -> Corpus:
         return Corpus.from_files(list(data), **options)
     if isinstance(data, (bytes, bytearray, io.IOBase)):
         raise InputError("pass text as str (or a file path), not bytes or an open file")
+    if isinstance(data, (list, tuple)) and data and all(_names_a_file(x) for x in data):
+        raise InputError(f"{data[0]!r} ... are file names, and a list of str is read as text: pass "
+                         "pathlib.Path objects, or Corpus.from_files([...])")
     return Corpus.from_texts(data, **options)
+
+
+def _names_a_file(text) -> bool:
+    return isinstance(text, str) and 0 < len(text) < 4096 and "\n" not in text and os.path.isfile(text)

@@ -16,3 +16,14 @@ class InputError(ZhtextError, ValueError):
 
 class ModelError(ZhtextError):
     """A saved model or statistics file is missing, corrupt or incompatible."""
+
+
+def renamed(options: dict, old: str, new: str, value):
+    """``value``, or the value of a deprecated keyword ``old`` popped from ``options``
+    (with a :class:`FutureWarning` naming ``new``); any other keyword left is an error."""
+    if old in options:
+        import warnings
+
+        warnings.warn(f"{old}= is deprecated, use {new}=", FutureWarning, stacklevel=3)
+        value = options.pop(old)
+    return value

@@ -557,7 +557,7 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     return float((edges[1 + best[0]] + edges[1 + best[-1]]) / 2)
 
 
-class BertSegmenter:
+class BertSegmenter(tokens.WordCutter):
     """Word segmentation from the adjacent band of the impact matrix (same interface as :class:`zhtext.segment.Segmenter`).
 
     Two adjacent Han characters stay in one word when they move each other
@@ -585,13 +585,6 @@ class BertSegmenter:
         self.threshold, self.spread = threshold, spread
         self.calibrated = threshold is not None
         self._log_bands: list[np.ndarray] = []
-
-    def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
-        """The words of ``text``; whitespace separates words and is dropped unless ``keep_whitespace``.
-
-        ``"".join(cut(text, keep_whitespace=True)) == text`` always.
-        """
-        return next(self.cut_lines([text], keep_whitespace))
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:

@@ -9,7 +9,7 @@ the default), decoded by dynamic programming.
    Chinese text: letter/digit runs (numbers included), URLs, punctuation,
    whitespace. Only Han runs are left to the model.
 2. In the Han runs of the training corpus every n-gram ``x`` of length
-   ``1..max_len`` is counted (exactly, by :func:`zhtext.ngrams.count_levels`,
+   ``1..max_n`` is counted (exactly, by :func:`zhtext.ngrams.count_levels`,
    the counter behind :mod:`zhtext.ngrams`), with the entropy of the character after it,
    ``h_r(x)``, and before it, ``h_l(x)``. The start or end of a run (a
    punctuation mark, a digit or letter run, a line end) tells nothing about
@@ -36,7 +36,7 @@ simplified form), so traditional and simplified text pool their evidence; the
 output keeps the input's characters.
 
 Defaults, fixed a priori and never chosen by looking at a gold segmentation:
-``max_len = 6`` (words of 7+ characters are rare in any Chinese standard and
+``max_n = 6`` (words of 7+ characters are rare in any Chinese standard and
 their statistics are sparse), ``min_count = 2`` (an n-gram seen once has no
 branching information: both its entropies are 0); EM stops on the relative
 log-likelihood gain (``1e-4``), a label-free rule.
@@ -71,11 +71,11 @@ from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
 from .ngrams import affix_rows, count_levels, level_ids
-from .errors import InputError, ModelError
+from .errors import InputError, ModelError, renamed
 from .script import fold_table
 
 FORMAT, VERSION = "zhtext-segmenter", 2
-MAX_LEN, MIN_COUNT = 6, 2
+MAX_N, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
 _SEED = np.uint64(0x51ED270B27A1F00D)
@@ -121,7 +121,7 @@ def _hash_points(points: np.ndarray) -> np.uint64:
 
 
 # -- words as rows of code points ---------------------------------------------
-def word_rows(words: Iterable[str], width: int = MAX_LEN) -> np.ndarray:
+def word_rows(words: Iterable[str], width: int = MAX_N) -> np.ndarray:
     """Words as the model stores them: an ``int32`` matrix of script-folded code points,
     one row per word, padded with 0 to ``width`` columns (longer words are an error)."""
     words = list(words)
@@ -198,7 +198,7 @@ def _pad(points: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: int = MIN_COUNT,
+def autonomy_table(encoded: EncodedCorpus, max_n: int = MAX_N, min_count: int = MIN_COUNT,
                    keep_all: bool = False, known: Segmenter | None = None):
     """``(rows, autonomies, counts)`` of the candidate words of an encoded corpus.
 
@@ -219,7 +219,7 @@ def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: in
     rare = np.flatnonzero(vocab.counts < min_count) + 1
     out_rows, out_scores, out_counts = [], [], []
     parent_l = parent_r = None   # entropies of the level below
-    for level, links in _linked_levels(encoded, max_len, min_count):
+    for level, links in _linked_levels(encoded, max_n, min_count):
         h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
         counts = level.counts.astype(np.int64)
         ids = level_ids(level, len(vocab))
@@ -233,7 +233,7 @@ def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: in
             vbe_l, vbe_r = h_l - parent_l[links[1]], h_r - parent_r[links[0]]
         parent_l, parent_r = h_l, h_r
         autonomy = vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean()
-        rows = _pad(points[ids], max_len)
+        rows = _pad(points[ids], max_n)
         keep = np.ones(len(rows), dtype=bool) if keep_all or links is None else autonomy > 0
         if known is not None and links is not None:
             keep |= _lookup(known._keys, known._index, rows) >= 0
@@ -244,7 +244,7 @@ def autonomy_table(encoded: EncodedCorpus, max_len: int = MAX_LEN, min_count: in
     return np.concatenate(out_rows), np.concatenate(out_scores), np.concatenate(out_counts)
 
 
-def _linked_levels(encoded: EncodedCorpus, max_len: int, min_count: int):
+def _linked_levels(encoded: EncodedCorpus, max_n: int, min_count: int):
     """Yield the non-empty levels of :func:`count_levels` as ``(level, links)``, each once its
     entropy sums are complete (when the next level has been counted).
 
@@ -253,7 +253,7 @@ def _linked_levels(encoded: EncodedCorpus, max_len: int, min_count: int):
     levels' keys, so the only arrays per corpus position are the counter's own.
     """
     pending, size = None, len(encoded.vocab)
-    for level, _ in count_levels(encoded, max_len, min_count, low_memory=True):
+    for level, _ in count_levels(encoded, max_n, min_count, low_memory=True):
         if not len(level.counts) and level.n > 1:
             break
         links = None if pending is None else affix_rows(level, pending[0], size)
@@ -273,12 +273,12 @@ def _entropy(counts: np.ndarray) -> float:
 
 @njit(cache=True)
 def _lattice(codes: np.ndarray, points: np.ndarray, lo: int, m: int, keys: np.ndarray,
-             index: np.ndarray, weights: np.ndarray, max_len: int, edges: np.ndarray) -> None:
+             index: np.ndarray, weights: np.ndarray, max_n: int, edges: np.ndarray) -> None:
     """``edges[s, l-1]``: the candidate row of the word ``codes[lo+s : lo+s+l]``, or -1."""
     edges[:m] = -1
     for start in range(m):
         h = _SEED
-        for length in range(1, min(max_len, m - start) + 1):
+        for length in range(1, min(max_n, m - start) + 1):
             h = _extend(h, points[codes[lo + start + length - 1]])
             slot = _slot(keys, h)
             if keys[slot] == _EMPTY:
@@ -298,7 +298,7 @@ def _logaddexp(a: float, b: float) -> float:
 
 @njit(cache=True)
 def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, index: np.ndarray,
-                     weights: np.ndarray, max_len: int, counts: np.ndarray) -> float:
+                     weights: np.ndarray, max_n: int, counts: np.ndarray) -> float:
     """E-step of EM over every Han run of ``codes`` (``points``: id -> code point); returns
     the total log-likelihood.
 
@@ -306,11 +306,11 @@ def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, in
     forward-backward adds to ``counts[w]`` the expected number of times ``w``
     is a word, ``sum over edges of exp(alpha[s] + weights[w] + beta[s+|w|] - log Z)``.
     The lattice and the forward/backward arrays are sized by the longest run so far
-    and reused (``int32`` edges: ``4 * max_len`` bytes per character of that run).
+    and reused (``int32`` edges: ``4 * max_n`` bytes per character of that run).
     """
     total = 0.0
     n, i = codes.shape[0], 0
-    edges = np.empty((0, max_len), dtype=np.int32)
+    edges = np.empty((0, max_n), dtype=np.int32)
     alpha = np.empty(1)
     beta = np.empty(1)
     while i < n:
@@ -322,25 +322,25 @@ def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, in
             j += 1
         m = j - i
         if m > edges.shape[0]:
-            edges = np.empty((m, max_len), dtype=np.int32)
+            edges = np.empty((m, max_n), dtype=np.int32)
             alpha, beta = np.empty(m + 1), np.empty(m + 1)
-        _lattice(codes, points, i, m, keys, index, weights, max_len, edges)
+        _lattice(codes, points, i, m, keys, index, weights, max_n, edges)
         alpha[: m + 1] = -np.inf
         beta[: m + 1] = -np.inf
         alpha[0], beta[m] = 0.0, 0.0
         for s in range(m):
-            for length in range(1, min(max_len, m - s) + 1):
+            for length in range(1, min(max_n, m - s) + 1):
                 k = edges[s, length - 1]
                 if k >= 0:
                     alpha[s + length] = _logaddexp(alpha[s + length], alpha[s] + weights[k])
         for s in range(m - 1, -1, -1):
-            for length in range(1, min(max_len, m - s) + 1):
+            for length in range(1, min(max_n, m - s) + 1):
                 k = edges[s, length - 1]
                 if k >= 0:
                     beta[s] = _logaddexp(beta[s], weights[k] + beta[s + length])
         log_z = alpha[m]
         for s in range(m):
-            for length in range(1, min(max_len, m - s) + 1):
+            for length in range(1, min(max_n, m - s) + 1):
                 k = edges[s, length - 1]
                 if k >= 0:
                     counts[k] += math.exp(alpha[s] + weights[k] + beta[s + length] - log_z)
@@ -350,7 +350,7 @@ def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, in
 
 
 def unigram_log_probs(encoded: EncodedCorpus, rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray,
-                      prior: np.ndarray | None = None, max_len: int = MAX_LEN,
+                      prior: np.ndarray | None = None, max_n: int = MAX_N,
                       tolerance: float = EM_TOLERANCE,
                       progress: ProgressFn | None = None) -> tuple[np.ndarray, float]:
     """``(log p(w), tokens)`` of the joint model's word-unigram language model, by EM.
@@ -378,7 +378,7 @@ def unigram_log_probs(encoded: EncodedCorpus, rows: np.ndarray, autonomy: np.nda
     last, total = -np.inf, 0.0
     for step in range(EM_MAX_ITERATIONS):
         expected = prior.copy()
-        loglik = _expected_counts(encoded.codes, points, keys, index, logp + bonus, max_len, expected)
+        loglik = _expected_counts(encoded.codes, points, keys, index, logp + bonus, max_n, expected)
         total = float(expected.sum())
         with np.errstate(divide="ignore"):
             logp = np.log(expected) - math.log(total)
@@ -396,7 +396,7 @@ that size or more outweighs the base, a smaller one leans on it."""
 
 
 def pool_with_base(rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray, base: Segmenter,
-                   max_len: int = MAX_LEN) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   max_n: int = MAX_N) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The words of a corpus (:func:`autonomy_table`) pooled with a base model's:
     ``(rows, autonomy, counts, prior)`` over the union of both vocabularies.
 
@@ -411,11 +411,11 @@ def pool_with_base(rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray, b
     word count, scaled, ``s tokens_B p_B(w)``: the Dirichlet pseudo-counts of
     the EM (:func:`unigram_log_probs`).
     """
-    if base.info.get("method") != "joint" or not base.info.get("tokens") or not base.info.get("chars"):
+    if base.info.get("scorer") != "joint" or not base.info.get("tokens") or not base.info.get("chars"):
         raise InputError(f"{base.info.get('name', 'the base')}: only a model learned with the joint "
                          "scorer can be a base")
     scale = BASE_WEIGHT / base.info["chars"]
-    width = max(max_len, base.max_len)
+    width = max(max_n, base.max_n)
     rows, base_rows = _pad(rows, width), _pad(base.rows, width)
     at = _lookup(base._keys, base._index, rows)          # each corpus word's row in the base
     found = at >= 0
@@ -429,8 +429,8 @@ def pool_with_base(rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray, b
     prior[found] = base_prior[at[found]]
     rest = np.ones(len(base_rows), dtype=bool)
     rest[at[found]] = False
-    rest &= _row_lengths(base_rows) <= max_len
-    return (np.concatenate([rows, base_rows[rest]])[:, :max_len],
+    rest &= _row_lengths(base_rows) <= max_n
+    return (np.concatenate([rows, base_rows[rest]])[:, :max_n],
             np.concatenate([pooled, base.autonomy[rest]]),
             np.concatenate([counts + base_counts, scale * base.counts[rest]]),
             np.concatenate([prior, base_prior[rest]]))
@@ -439,7 +439,7 @@ def pool_with_base(rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray, b
 # -- decoding ----------------------------------------------------------------
 @njit(cache=True)
 def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: np.ndarray,
-               vals: np.ndarray, max_len: int, out: np.ndarray, count: int) -> int:
+               vals: np.ndarray, max_n: int, out: np.ndarray, count: int) -> int:
     """Append to ``out`` the word starts of the best segmentation of ``points[lo:hi]``.
 
     Forward dynamic programming: ``best[j]`` is the highest total score of a
@@ -458,7 +458,7 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
         if best[i] + _ALONE > best[i + 1]:
             best[i + 1] = best[i] + _ALONE
         h = _SEED
-        for length in range(1, min(max_len, m - i) + 1):
+        for length in range(1, min(max_n, m - i) + 1):
             h = _extend(h, points[lo + i + length - 1])
             slot = _slot(keys, h)
             if keys[slot] == _EMPTY:
@@ -480,7 +480,7 @@ def _best_cuts(points: np.ndarray, classes: np.ndarray, lo: int, hi: int, keys: 
 
 @njit(cache=True, nogil=True)
 def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: np.ndarray,
-             vals: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+             vals: np.ndarray, max_n: int) -> tuple[np.ndarray, np.ndarray]:
     """Word starts (plus the end) and a whitespace flag per token of one text.
 
     ``points`` are the script-folded code points (words are looked up by them),
@@ -491,7 +491,7 @@ def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: n
     count = 0
     for k in range(kinds.shape[0]):
         if kinds[k] == tokens.MODEL:
-            count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_len, out, count)
+            count = _best_cuts(points, classes, starts[k], starts[k + 1], keys, vals, max_n, out, count)
         else:
             space[count] = kinds[k] == tokens.WHITESPACE
             out[count] = starts[k]
@@ -525,33 +525,34 @@ def _render(points: np.ndarray, starts: np.ndarray, space: np.ndarray, sep: np.n
 
 @njit(cache=True, nogil=True)
 def _segment_render(points: np.ndarray, table: np.ndarray, fold: np.ndarray, spans: np.ndarray,
-                    keys: np.ndarray, vals: np.ndarray, max_len: int, sep: np.ndarray) -> np.ndarray:
+                    keys: np.ndarray, vals: np.ndarray, max_n: int, sep: np.ndarray) -> np.ndarray:
     """:func:`_render` of the segmentation of one text: the whole decoder in one call that
     releases the GIL, so threads segment batches in parallel (``table``: the class table;
     words are looked up by their ``fold``-ed code points, the output keeps ``points``)."""
-    starts, space = _segment(fold[points], table[points], spans, keys, vals, max_len)
+    starts, space = _segment(fold[points], table[points], spans, keys, vals, max_n)
     return _render(points, starts, space, sep)
 
 
 # -- the model ------------------------------------------------------------------
-class Segmenter:
+class Segmenter(tokens.WordCutter):
     """A fitted segmenter: candidate words with their statistics.
 
     Build one with :meth:`fit` (from raw text) or :meth:`load`; then
-    :meth:`cut` a string, :meth:`cut_lines` an iterable of lines, or
-    :meth:`segment_corpus` whole files. Per word (script-folded, as rows of
+    :meth:`cut` a string, :meth:`tokenize` it (words with offsets),
+    :meth:`cut_lines` an iterable of lines, or :meth:`segment_corpus` whole
+    files. Per word (script-folded, as rows of
     code points, :func:`word_rows`): ``log_probs`` (the language model; 0 for
     ``nvbe``), ``autonomy`` a(w) and ``counts`` (occurrences of the string in
     the training text). A word's score is ``log p(w) + a(w) |w|``.
     """
 
     def __init__(self, rows: np.ndarray, log_probs: np.ndarray, autonomy: np.ndarray,
-                 counts: np.ndarray, max_len: int = MAX_LEN, info: dict | None = None):
+                 counts: np.ndarray, max_n: int = MAX_N, info: dict | None = None):
         self.rows = np.ascontiguousarray(rows, dtype=np.int32)
         self.log_probs = np.ascontiguousarray(log_probs, dtype=np.float32)
         self.autonomy = np.ascontiguousarray(autonomy, dtype=np.float32)
         self.counts = np.ascontiguousarray(counts, dtype=np.float32)
-        self.max_len = int(max_len)
+        self.max_n = int(max_n)
         self.info = dict(info or {})
         self.scores = self.log_probs + self.autonomy * _row_lengths(self.rows).astype(np.float32)
         self._keys, self._index = _word_table(self.rows)
@@ -561,20 +562,28 @@ class Segmenter:
         """Number of candidate words (single characters included)."""
         return len(self.rows)
 
+    def __getstate__(self) -> dict:
+        """Pickled as its arrays and info (for multiprocessing, joblib, Dask); the lookup
+        table is rebuilt when unpickled. A fitted model is read-only: threads may share it."""
+        return {name: getattr(self, name) for name in (*_ARRAYS, "max_n", "info")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
     def words(self) -> list[str]:
         """The candidate words, script-folded, in the model's order."""
         return [tokens.from_code_points(row[row > 0].astype(np.uint32)) for row in self.rows]
 
     def score(self, word: str) -> float:
         """The score ``log p(w) + a(w) |w|`` of ``word`` (its script-folded form); NaN if no candidate."""
-        if not 1 <= len(word) <= self.max_len:
+        if not 1 <= len(word) <= self.max_n:
             return math.nan
-        row = int(_lookup(self._keys, self._index, word_rows([word], self.max_len))[0])
+        row = int(_lookup(self._keys, self._index, word_rows([word], self.max_n))[0])
         return float(self.scores[row]) if row >= 0 else math.nan
 
     # -- learning
     @classmethod
-    def fit(cls, corpus, *, method: str = "joint", max_len: int = MAX_LEN, min_count: int = MIN_COUNT,
+    def fit(cls, corpus, *, scorer: str = "joint", max_n: int = MAX_N, min_count: int = MIN_COUNT,
             base: Segmenter | str | os.PathLike | None = None, progress: ProgressFn | None = None,
             **corpus_options) -> Segmenter:
         """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
@@ -585,10 +594,12 @@ class Segmenter:
         before a large one. ``progress(done, total)`` follows the reading
         (bytes of the files). :func:`learning_memory` projects the peak memory.
         """
-        if max_len < 1 or min_count < 1:
-            raise InputError("max_len and min_count must be at least 1")
-        if method not in ("joint", "nvbe"):
-            raise InputError(f"unknown method {method!r} (choose joint or nvbe)")
+        scorer = renamed(corpus_options, "method", "scorer", scorer)
+        max_n = renamed(corpus_options, "max_len", "max_n", max_n)
+        if max_n < 1 or min_count < 1:
+            raise InputError("max_n and min_count must be at least 1")
+        if scorer not in ("joint", "nvbe"):
+            raise InputError(f"unknown scorer {scorer!r} (choose joint or nvbe)")
         if base is not None and not isinstance(base, Segmenter):
             base = cls.load(base)
         table = tokens.class_table()
@@ -596,29 +607,29 @@ class Segmenter:
                          progress=progress, fold=fold_table(), **corpus_options)
         if not encoded.total:
             raise InputError("the corpus has no Chinese (Han) text to learn from")
-        rows, autonomy, counts = autonomy_table(encoded, max_len, min_count, keep_all=method == "nvbe",
+        rows, autonomy, counts = autonomy_table(encoded, max_n, min_count, keep_all=scorer == "nvbe",
                                                 known=base)
         prior, chars = None, encoded.total
         if base is not None:
-            rows, autonomy, counts, prior = pool_with_base(rows, autonomy, counts, base, max_len)
+            rows, autonomy, counts, prior = pool_with_base(rows, autonomy, counts, base, max_n)
             chars += BASE_WEIGHT
         log_probs, tokens_seen = np.zeros(len(rows)), 0.0
-        if method == "joint":
+        if scorer == "joint":
             keep = (_row_lengths(rows) == 1) | (autonomy > 0)
             rows, autonomy, counts = rows[keep], autonomy[keep], counts[keep]
             prior = None if prior is None else prior[keep]
-            log_probs, tokens_seen = unigram_log_probs(encoded, rows, autonomy, counts, prior, max_len)
+            log_probs, tokens_seen = unigram_log_probs(encoded, rows, autonomy, counts, prior, max_n)
             keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED)
             rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
         lengths = _row_lengths(rows)
         scores = log_probs + autonomy * lengths
-        info = {"method": method, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
+        info = {"scorer": scorer, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
                 "lines": encoded.lines, "words": int(np.count_nonzero(lengths > 1)),
-                "prior_scores": _prior_scores(scores, lengths, max_len)}
+                "prior_scores": _prior_scores(scores, lengths, max_n)}
         if base is not None:
             info["base"] = {"chars": base.info.get("chars"), "weight": BASE_WEIGHT,
                             "name": base.info.get("name")}
-        return cls(rows, log_probs, autonomy, counts, max_len, info)
+        return cls(rows, log_probs, autonomy, counts, max_n, info)
 
     def add_words(self, words) -> int:
         """Use a lexicon as a prior: each of its words becomes a candidate.
@@ -627,17 +638,17 @@ class Segmenter:
         lexicon or a jieba user dictionary, or an iterable of words. A word's
         score becomes at least that of a clearly good learned word of its
         length (the 90th percentile, :func:`_prior_scores`), by raising its
-        ``log p``. Words longer than ``max_len`` and words with non-Han
+        ``log p``. Words longer than ``max_n`` and words with non-Han
         characters are skipped. Returns the number of words taken.
         """
         floors = self.info.get("prior_scores") or {}
         table = tokens.class_table()
         chosen = list(dict.fromkeys(
-            word for word in _lexicon_words(words) if 1 <= len(word) <= self.max_len
+            word for word in _lexicon_words(words) if 1 <= len(word) <= self.max_n
             and all(table[p] == tokens.HAN for p in tokens.code_points(word))))
         if not chosen:
             return 0
-        rows = word_rows(chosen, self.max_len)
+        rows = word_rows(chosen, self.max_n)
         floor = np.array([floors.get(str(len(word)), 0.0) for word in chosen])
         found = _lookup(self._keys, self._index, rows)
         log_probs, autonomy = self.log_probs.astype(np.float64), self.autonomy
@@ -647,7 +658,7 @@ class Segmenter:
         new = found < 0
         self.__init__(np.concatenate([self.rows, rows[new]]), np.concatenate([log_probs, floor[new]]),
                       np.concatenate([autonomy, np.zeros(new.sum())]),
-                      np.concatenate([self.counts, np.zeros(new.sum())]), self.max_len,
+                      np.concatenate([self.counts, np.zeros(new.sum())]), self.max_n,
                       {**self.info, "prior_words": self.info.get("prior_words", 0) + len(chosen)})
         return len(chosen)
 
@@ -656,7 +667,7 @@ class Segmenter:
         """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
         points = tokens.code_points(text)
         return _segment(fold_table()[points], tokens.class_table()[points],
-                        tokens.protected_spans(text, points), self._keys, self._vals, self.max_len)
+                        tokens.protected_spans(text, points), self._keys, self._vals, self.max_n)
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
         """The words of ``text``. Whitespace separates words and is dropped, unless
@@ -678,7 +689,7 @@ class Segmenter:
         points = tokens.code_points(text)
         return tokens.from_code_points(_segment_render(
             points, tokens.class_table(), fold_table(), tokens.protected_spans(text, points), self._keys,
-            self._vals, self.max_len, tokens.code_points(sep)))
+            self._vals, self.max_n, tokens.code_points(sep)))
 
     def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,
                        progress: ProgressFn | None = None, **corpus_options) -> Iterator[str]:
@@ -701,7 +712,7 @@ class Segmenter:
     # -- files
     def save(self, path: str | os.PathLike) -> None:
         """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically."""
-        header = {"format": FORMAT, "version": VERSION, "max_len": self.max_len, "info": self.info}
+        header = {"format": FORMAT, "version": VERSION, "max_n": self.max_n, "info": self.info}
         with atomic_open(path, "wb", encoding=None, newline=None) as handle:
             np.savez_compressed(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
                                 **{name: getattr(self, name) for name in _ARRAYS})
@@ -724,23 +735,23 @@ class Segmenter:
             raise ModelError(f"{path}: no such model file") from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
             raise ModelError(f"{path}: not a zhtext segmenter model ({type(err).__name__})") from None
-        max_len = header.get("max_len", MAX_LEN)
+        max_n = header.get("max_n", MAX_N)
         rows = arrays["rows"]
-        if (not isinstance(max_len, int) or rows.dtype != np.int32 or rows.ndim != 2
-                or rows.shape[1] != max_len or rows.min(initial=0) < 0
+        if (not isinstance(max_n, int) or rows.dtype != np.int32 or rows.ndim != 2
+                or rows.shape[1] != max_n or rows.min(initial=0) < 0
                 or any(arrays[name].dtype != np.float32 or arrays[name].shape != (len(rows),)
                        for name in _ARRAYS[1:])):
             raise ModelError(f"{path}: corrupt segmenter model (bad arrays)")
-        return cls(**arrays, max_len=max_len, info={"name": os.path.basename(path), **header.get("info", {})})
+        return cls(**arrays, max_n=max_n, info={"name": os.path.basename(path), **header.get("info", {})})
 
 
 _ARRAYS = ("rows", "log_probs", "autonomy", "counts")
 
 
-def _prior_scores(scores: np.ndarray, lengths: np.ndarray, max_len: int) -> dict[str, float]:
+def _prior_scores(scores: np.ndarray, lengths: np.ndarray, max_n: int) -> dict[str, float]:
     """Per word length, the 90th percentile of the learned scores: the score given to prior words."""
     out = {}
-    for n in range(1, max_len + 1):
+    for n in range(1, max_n + 1):
         chosen = scores[(lengths == n) & np.isfinite(scores)]
         if chosen.size:
             out[str(n)] = float(np.percentile(chosen, 90))

@@ -228,6 +228,35 @@ def split_runs(text: str, cut_run: Callable[[int, int], Iterable[int]],
     return words
 
 
+class WordCutter:
+    """The interface every segmenter shares (:class:`zhtext.segment.Segmenter`,
+    :class:`zhtext.probe.BertSegmenter`, :class:`zhtext.vote.VoteSegmenter`).
+
+    A subclass defines ``cut_lines(lines, keep_whitespace)``; ``cut`` and
+    ``tokenize`` follow from it (a subclass may define a faster ``cut``).
+    """
+
+    def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
+        """The words of ``text``; whitespace separates words and is dropped unless
+        ``keep_whitespace``. ``"".join(cut(text, keep_whitespace=True)) == text`` always."""
+        return next(iter(self.cut_lines([text], keep_whitespace)))
+
+    def tokenize(self, text: str) -> list[tuple[str, int, int]]:
+        """``(word, start, end)`` for each word of ``text``, ``text[start:end] == word``
+        (as jieba's ``tokenize`` gives them; whitespace is not a word).
+
+        >>> seg.tokenize("我们在2001年")                       # doctest: +SKIP
+        [('我们', 0, 2), ('在', 2, 3), ('2001', 3, 7), ('年', 7, 8)]
+        """
+        out, start = [], 0
+        for token in self.cut(text, keep_whitespace=True):
+            end = start + len(token)
+            if not token.isspace():
+                out.append((token, start, end))
+            start = end
+        return out
+
+
 @njit(cache=True)
 def token_starts(classes: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut a text by the rules: ``(starts, kinds)`` of its tokens.

@@ -35,7 +35,7 @@ from .probe import BertSegmenter
 from .segment import Segmenter
 
 
-class VoteSegmenter:
+class VoteSegmenter(tokens.WordCutter):
     """Cut where ``s_t + z_t > 0`` (see the module docstring); the interface of :class:`zhtext.segment.Segmenter`.
 
     ``VoteSegmenter(statistical, bert)`` takes a fitted :class:`Segmenter` and a
@@ -47,10 +47,6 @@ class VoteSegmenter:
         if bert.calibrated and bert.spread is None:
             raise InputError("the masked-LM segmenter has a fixed threshold but no spread: give both or neither")
         self.statistical, self.bert = statistical, bert
-
-    def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
-        """The words of ``text``; whitespace separates words and is dropped unless ``keep_whitespace``."""
-        return next(self.cut_lines([text], keep_whitespace))
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
