@@ -45,11 +45,13 @@ _ENTRY_POINTS = {
     "VoteSegmenter": "vote",
     "dependency_tree": "trees",
     "top_down": "trees",
+    "DependencyTree": "trees",
+    "ConstituencyTree": "trees",
     "read_conllu": "conllu",
 }
 _SUBMODULES = ("atomic", "community", "conllu", "corpus", "discover", "encode", "errors", "evaluate",
-               "graphs", "lexicon", "ngrams", "plots", "pretrain", "probe", "script", "segment",
-               "tokens", "trees", "vote")
+               "graphs", "integrations", "lexicon", "ngrams", "plots", "pretrain", "probe", "script",
+               "segment", "svg", "tokens", "trees", "vote")
 
 __all__ = sorted(_ENTRY_POINTS) + ["__version__"]
 
