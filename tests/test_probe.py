@@ -324,3 +324,20 @@ def test_heatmap_svg_keeps_text(tmp_path):
     assert "北京" in path.read_text(encoding="utf-8")
     with pytest.raises(InputError, match="svg or .png"):
         draw_heatmap(np.zeros((1, 1)), ["我"], tmp_path / "heat.pdf")
+
+
+def test_masked_lm_output_does_not_depend_on_chunking(probe, monkeypatch):
+    """θ comes from the first CALIBRATION_PAIRS pairs of the text, however its lines are chunked
+    (batches of other sizes agree to float rounding, which can move Otsu's threshold by a bin)."""
+    import zhtext.probe as zp
+
+    monkeypatch.setattr(zp, "CALIBRATION_PAIRS", 400)
+    big = BertSegmenter(probe=probe)
+    in_big_chunks = list(big.cut_lines(VOTE_TEXTS))
+    monkeypatch.setattr(zp, "CHUNK_CHARS", 30)
+    small = BertSegmenter(probe=probe)
+    in_small_chunks = list(small.cut_lines(VOTE_TEXTS))
+    assert small.threshold == pytest.approx(big.threshold, rel=1e-2)
+    assert in_small_chunks == in_big_chunks
+    explicit = BertSegmenter(probe=probe).calibrate(VOTE_TEXTS)   # then each line alone cuts the same
+    assert explicit.calibrated and [explicit.cut(text) for text in VOTE_TEXTS] == list(explicit.cut_lines(VOTE_TEXTS))

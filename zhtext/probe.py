@@ -567,11 +567,13 @@ class BertSegmenter(tokens.WordCutter):
 
     The scale of ``F`` depends on the model, so ``θ`` is not a constant: unless
     given, it is Otsu's threshold (:func:`otsu_threshold`) of ``log b_t`` over
-    the Han-internal pairs of the text segmented so far, re-estimated until
-    ``CALIBRATION_PAIRS`` pairs have been seen and fixed from then on; the
-    standard deviation of those ``log b_t`` is kept as ``spread`` (the unit in
-    which :class:`zhtext.vote.VoteSegmenter` weighs the model's evidence). No
-    label is used. Everything that is not a Han run (punctuation, Latin words,
+    the first ``CALIBRATION_PAIRS`` Han-internal pairs of the text (fixed by
+    :meth:`calibrate`, or by :meth:`cut_lines` on the text it is given, which
+    holds its first lines back until those pairs are seen); the standard
+    deviation of those ``log b_t`` is kept as ``spread`` (the unit in which
+    :class:`zhtext.vote.VoteSegmenter` weighs the model's evidence). So the
+    output depends on the text only, never on how it is chunked. No label is
+    used. Everything that is not a Han run (punctuation, Latin words,
     numbers, URLs, whitespace) is cut by the rules of :mod:`zhtext.tokens`, so
     punctuation is always a token of its own. Lines are cut into sentences after
     ``SENTENCE_ENDS`` characters, and each sentence is one model input.
@@ -584,7 +586,6 @@ class BertSegmenter(tokens.WordCutter):
         self.probe = probe or Probe(model, device, layer, distance, batch_tokens, window)
         self.threshold, self.spread = threshold, spread
         self.calibrated = threshold is not None
-        self._log_bands: list[np.ndarray] = []
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
@@ -594,12 +595,45 @@ class BertSegmenter(tokens.WordCutter):
 
     def calibrated_bands(self, lines: Iterable[str], progress: ProgressFn | None = None,
                          ) -> Iterator[tuple[list[str], list[np.ndarray]]]:
-        """``(chunk, bands)`` for consecutive chunks of ``lines``, calibrating ``θ`` on the way."""
+        """``(chunk, bands)`` for consecutive chunks of ``lines``, ``θ`` fixed before the first
+        is yielded (from the first ``CALIBRATION_PAIRS`` pairs, unless already calibrated)."""
+        held: list[tuple[list[str], list[np.ndarray]]] = []
+        pairs = 0
         for chunk in line_chunks(lines):
             bands = self.bands(chunk, progress)
-            if not self.calibrated:
-                self.calibrate(chunk, bands)
-            yield chunk, bands
+            if self.calibrated:
+                yield chunk, bands
+                continue
+            held.append((chunk, bands))
+            pairs += sum(values.size for values in _inside_bands(chunk, bands))
+            if pairs >= CALIBRATION_PAIRS:
+                self._fix(held)
+                yield from held
+                held = []
+        if held:
+            self._fix(held)
+            yield from held
+
+    def calibrate(self, lines: Iterable[str], progress: ProgressFn | None = None) -> BertSegmenter:
+        """Fix ``θ`` and ``spread`` from the first ``CALIBRATION_PAIRS`` Han-internal pairs of
+        ``lines`` (the model is run on lines until it has them); returns ``self``."""
+        held, pairs = [], 0
+        for chunk in line_chunks(lines):
+            bands = self.bands(chunk, progress)
+            held.append((chunk, bands))
+            pairs += sum(values.size for values in _inside_bands(chunk, bands))
+            if pairs >= CALIBRATION_PAIRS:
+                break
+        self._fix(held)
+        return self
+
+    def _fix(self, held: list[tuple[list[str], list[np.ndarray]]]) -> None:
+        """θ = exp(Otsu(log b)), spread = std(log b) over the first ``CALIBRATION_PAIRS`` pairs."""
+        inside = [values for chunk, bands in held for values in _inside_bands(chunk, bands)]
+        logs = np.log(np.maximum(np.concatenate(inside), 1e-12))[:CALIBRATION_PAIRS] if inside else np.zeros(0)
+        self.threshold = float(np.exp(otsu_threshold(logs))) if logs.size else 0.0
+        self.spread = float(logs.std()) if logs.size else 0.0
+        self.calibrated = True
 
     def bands(self, lines: Sequence[str], progress: ProgressFn | None = None) -> list[np.ndarray]:
         """Per line, ``b`` between each character and the next (NaN where the model is not asked).
@@ -628,22 +662,19 @@ class BertSegmenter(tokens.WordCutter):
             yield tokens.split_runs(
                 line, lambda a, b: [p + 1 for p in range(a, b - 1) if band[p] < self.threshold], keep_whitespace)
 
-    def calibrate(self, lines: Sequence[str], bands: Sequence[np.ndarray]) -> None:
-        """Add the Han-internal log bands of ``lines`` and re-estimate θ; fix it once enough are seen."""
-        for line, band in zip(lines, bands):
-            inside = [band[a: b - 1] for a, b, kind in tokens.pretokens(line) if kind == tokens.MODEL]
-            values = np.concatenate(inside) if inside else np.zeros(0)
-            values = values[np.isfinite(values)]
-            self._log_bands.append(np.log(np.maximum(values, 1e-12)))
-        logs = np.concatenate(self._log_bands)
-        self.threshold = float(np.exp(otsu_threshold(logs))) if logs.size else 0.0
-        self.spread = float(logs.std()) if logs.size else 0.0
-        if logs.size >= CALIBRATION_PAIRS:
-            self.calibrated, self._log_bands = True, []
+def _inside_bands(lines: Sequence[str], bands: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
+    """The finite bands of the pairs inside the Han runs of each line, in text order."""
+    for line, band in zip(lines, bands):
+        for a, b, kind in tokens.pretokens(line):
+            if kind == tokens.MODEL:
+                values = band[a: b - 1]
+                yield values[np.isfinite(values)]
 
 
-def line_chunks(lines: Iterable[str], chars: int = CHUNK_CHARS) -> Iterator[list[str]]:
-    """Consecutive lines in lists of about ``chars`` characters (the unit of batching and calibration)."""
+def line_chunks(lines: Iterable[str], chars: int | None = None) -> Iterator[list[str]]:
+    """Consecutive lines in lists of about ``chars`` characters (default ``CHUNK_CHARS``; the unit
+    of batching)."""
+    chars = CHUNK_CHARS if chars is None else chars
     chunk, size = [], 0
     for line in lines:
         chunk.append(line)
