@@ -130,7 +130,7 @@ def test_load_rejects_corrupt_files(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(ModelError):
         NgramStats.load(bad)
-    with pytest.raises(ModelError, match="no such file"):
+    with pytest.raises(ModelError, match="no such n-gram statistics file"):
         NgramStats.load(tmp_path / "missing.npz")
 
 

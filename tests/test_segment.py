@@ -102,7 +102,7 @@ def test_save_load_and_bad_model_files(model, tmp_path):
     again = Segmenter.load(path)
     texts, _ = planted_corpus(3, 20)
     assert [again.cut(t) for t in texts] == [model.cut(t) for t in texts]
-    with pytest.raises(ModelError, match="no such model file"):
+    with pytest.raises(ModelError, match="no such segmenter model file"):
         Segmenter.load(tmp_path / "missing.npz")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ModelError):

@@ -38,7 +38,6 @@ different lengths never share a key).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -49,13 +48,14 @@ from typing import Iterator
 import numpy as np
 from numba import njit
 
-from .atomic import atomic_open, atomic_path
+from . import modelfile
+from .atomic import atomic_open
 from .corpus import ProgressFn
 from .encode import EncodedCorpus, Vocabulary, encode
 from .errors import InputError, ModelError
 
 FORMAT = "zhtext-ngrams"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: the header as UTF-8 bytes (zhtext.modelfile)
 MAX_ORDER = 12
 THREADS = max(1, min(2, os.cpu_count() or 1))
 """Counting threads: each level is split into this many hash partitions."""
@@ -463,37 +463,26 @@ class NgramStats:
                           f"{rec[5]:.4f}\t{rec[6]:.4f}\t{rec[7]:.4f}\n")
 
     def save(self, path) -> None:
-        """Save as an uncompressed ``.npz`` (arrays plus a JSON header); no pickle."""
-        header = {"format": FORMAT, "version": FORMAT_VERSION, "total": self.total,
-                  "max_n": self.max_n, "min_count": self.min_count}
-        with atomic_path(path) as tmp, open(tmp, "wb") as out:
-            np.savez(out, header=np.array(json.dumps(header)),
-                     chars=np.array(self.vocab.chars), char_counts=self.vocab.counts,
-                     keys=self.keys, lengths=self.lengths, counts=self.counts,
-                     left_entropies=self.left_entropies, right_entropies=self.right_entropies)
+        """Save as an uncompressed ``.npz`` (arrays plus a JSON header; :mod:`zhtext.modelfile`)."""
+        modelfile.write(path, FORMAT, FORMAT_VERSION,
+                        {"total": self.total, "max_n": self.max_n, "min_count": self.min_count},
+                        {"chars": np.array(self.vocab.chars), "char_counts": self.vocab.counts,
+                         **{name: getattr(self, name) for name in _ARRAYS}}, compress=False)
 
     @classmethod
     def load(cls, path) -> NgramStats:
         """Load a file written by :meth:`save`; a missing or corrupt file raises ModelError."""
-        path = Path(path)
+        header, data = modelfile.read(path, FORMAT, FORMAT_VERSION, ("chars", "char_counts", *_ARRAYS),
+                                      "n-gram statistics")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                if header.get("format") != FORMAT:
-                    raise ModelError(f"{path}: not a zhtext n-gram statistics file")
-                if header.get("version") != FORMAT_VERSION:
-                    raise ModelError(f"{path}: format version {header.get('version')} is not "
-                                     f"supported (expected {FORMAT_VERSION})")
-                vocab = Vocabulary(str(data["chars"]), data["char_counts"])
-                arrays = {k: data[k] for k in ("keys", "lengths", "counts", "left_entropies",
-                                               "right_entropies")}
-        except ModelError:
-            raise
-        except FileNotFoundError:
-            raise ModelError(f"{path}: no such file") from None
-        except Exception as err:  # zip, json or key errors all mean a damaged file
-            raise ModelError(f"{path}: not a readable n-gram statistics file ({err})") from None
-        return cls(vocab, header["total"], header["max_n"], header["min_count"], **arrays)
+            vocab = Vocabulary(str(data["chars"]), data["char_counts"])
+            return cls(vocab, header["total"], header["max_n"], header["min_count"],
+                       **{name: data[name] for name in _ARRAYS})
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelError(f"{path}: not a readable zhtext n-gram statistics file ({type(err).__name__})") from None
+
+
+_ARRAYS = ("keys", "lengths", "counts", "left_entropies", "right_entropies")
 
 
 @dataclass

@@ -54,11 +54,8 @@ from __future__ import annotations
 
 import codecs
 import collections
-import json
 import math
 import os
-import zipfile
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -66,8 +63,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from numba import njit
 
-from . import tokens
-from .atomic import atomic_open
+from . import modelfile, tokens
 from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
 from .ngrams import affix_rows, count_levels, level_ids
@@ -712,31 +708,15 @@ class Segmenter(tokens.WordCutter):
     # -- files
     def save(self, path: str | os.PathLike) -> None:
         """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically."""
-        header = {"format": FORMAT, "version": VERSION, "max_n": self.max_n, "info": self.info}
-        with atomic_open(path, "wb", encoding=None, newline=None) as handle:
-            np.savez_compressed(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8),
-                                **{name: getattr(self, name) for name in _ARRAYS})
+        modelfile.write(path, FORMAT, VERSION, {"max_n": self.max_n, "info": self.info},
+                        {name: getattr(self, name) for name in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Segmenter:
         """Read a model written by :meth:`save`; :class:`ModelError` if missing, corrupt or
         of another version (the message names the file)."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(bytes(data["header"]).decode())
-                if not isinstance(header, dict) or header.get("format") != FORMAT:
-                    raise ModelError(f"{path}: not a zhtext segmenter model")
-                if header.get("version") != VERSION:
-                    raise ModelError(f"{path}: segmenter model version {header.get('version')} is not "
-                                     f"supported (this zhtext reads version {VERSION}; learn it again "
-                                     f"with 'zhtext fit')")
-                arrays = {name: data[name] for name in _ARRAYS}
-        except FileNotFoundError:
-            raise ModelError(f"{path}: no such model file") from None
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as err:
-            raise ModelError(f"{path}: not a zhtext segmenter model ({type(err).__name__})") from None
-        max_n = header.get("max_n", MAX_N)
-        rows = arrays["rows"]
+        header, arrays = modelfile.read(path, FORMAT, VERSION, _ARRAYS, "segmenter model")
+        max_n, rows = header.get("max_n", MAX_N), arrays["rows"]
         if (not isinstance(max_n, int) or rows.dtype != np.int32 or rows.ndim != 2
                 or rows.shape[1] != max_n or rows.min(initial=0) < 0
                 or any(arrays[name].dtype != np.float32 or arrays[name].shape != (len(rows),)
