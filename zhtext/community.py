@@ -51,6 +51,7 @@ import numpy as np
 from numba import njit
 
 from .errors import InputError
+from .hashing import next_random
 
 TELEPORTATION = 0.15
 _MIN_FLOW_ITERATIONS, _MAX_FLOW_ITERATIONS, _FLOW_TOLERANCE = 50, 200, 1e-15
@@ -373,20 +374,10 @@ def _partition_terms(indptr, nbr, fout, fin, flow, module):
 # ----------------------------------------------------------------------------
 
 @njit(cache=True)
-def _random(state):
-    """Next 64-bit number of a splitmix64 generator whose state is ``state[0]``."""
-    state[0] += np.uint64(0x9E3779B97F4A7C15)
-    z = state[0]
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True)
 def _shuffle(order, state):
     """Fisher-Yates shuffle in place."""
     for i in range(order.size - 1, 0, -1):
-        j = np.int64(_random(state) % np.uint64(i + 1))
+        j = np.int64(next_random(state) % np.uint64(i + 1))
         order[i], order[j] = order[j], order[i]
 
 

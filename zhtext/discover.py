@@ -61,8 +61,9 @@ from numba import njit
 from .corpus import ProgressFn
 from .encode import EncodedCorpus, encode
 from .errors import InputError
+from .hashing import splitmix64
 from .lexicon import Lexicon, is_lexicon_word
-from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _mix, _pack,
+from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _pack,
                      count_levels)
 from .tokens import is_han
 
@@ -239,7 +240,7 @@ def _cover_runs(codes, han, covered):
 def _piece_hash(codes, start, length):
     h = np.uint64(length)
     for j in range(length):
-        h = _mix(h ^ np.uint64(codes[start + j]))
+        h = splitmix64(h ^ np.uint64(codes[start + j]))
     return h
 
 
@@ -370,7 +371,7 @@ def _piece_entropies(codes, piece_at, length, count):
                 continue
             key = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
             mask = np.uint64(capacity - 1)
-            slot = _mix(key) & mask
+            slot = splitmix64(key) & mask
             while pair_counts[slot] != 0 and pair_keys[slot] != key:
                 slot = (slot + np.uint64(1)) & mask
             if pair_counts[slot] == 0:
@@ -395,7 +396,7 @@ def _grow_pairs(keys, counts):
     mask = np.uint64(capacity - 1)
     for i in range(keys.shape[0]):
         if counts[i] != 0:
-            slot = _mix(keys[i]) & mask
+            slot = splitmix64(keys[i]) & mask
             while new_counts[slot] != 0:
                 slot = (slot + np.uint64(1)) & mask
             new_keys[slot], new_counts[slot] = keys[i], counts[i]

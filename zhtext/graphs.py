@@ -34,7 +34,6 @@ weight is the cosine. The reference recipe is 10,000 words, top 50, cosine >= 0.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -44,6 +43,7 @@ from numba import njit
 from .community import Links, _merged, as_links
 from .corpus import as_corpus
 from .errors import InputError
+from .tokens import is_han
 
 STOPWORDS = frozenset("""
 我们 你们 他们 她们 它们 咱们 自己 大家 人们 这个 那个 这些 那些 这样 那样 这种 那种 这里 那里 这么 那么
@@ -56,12 +56,12 @@ STOPWORDS = frozenset("""
 """Two-character function words and fillers skipped by :func:`is_content_word`."""
 
 TOKENIZERS = ("zhtext", "jieba", "whitespace")
-_HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
 
 
 def is_content_word(word: str) -> bool:
-    """Two or more Han characters and not a stop-word: the default node filter."""
-    return _HAN_WORD.fullmatch(word) is not None and word not in STOPWORDS
+    """Two or more Chinese characters (:func:`zhtext.tokens.is_han`) and not a stop-word: the
+    default node filter."""
+    return len(word) >= 2 and all(map(is_han, word)) and word not in STOPWORDS
 
 
 @dataclass(frozen=True, eq=False)

@@ -53,6 +53,7 @@ from .atomic import atomic_open
 from .corpus import ProgressFn
 from .encode import EncodedCorpus, Vocabulary, encode
 from .errors import InputError, ModelError
+from .hashing import GOLDEN, splitmix64
 
 FORMAT = "zhtext-ngrams"
 FORMAT_VERSION = 2   # 2: the header as UTF-8 bytes (zhtext.modelfile)
@@ -86,18 +87,10 @@ class KeyLayout:
 
 
 @njit(cache=True, inline="always")
-def _mix(x):
-    """splitmix64 finaliser: a fast, well-spread 64-bit hash."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-@njit(cache=True, inline="always")
 def _hash(key):
-    h = _mix(key[0] + np.uint64(0x9E3779B97F4A7C15))
+    h = splitmix64(key[0] + GOLDEN)
     for w in range(1, key.shape[0]):
-        h = _mix(h ^ key[w])
+        h = splitmix64(h ^ key[w])
     return h
 
 

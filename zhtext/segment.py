@@ -68,6 +68,7 @@ from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
 from .ngrams import affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError, renamed
+from .hashing import GOLDEN
 from .script import fold_table
 
 FORMAT, VERSION = "zhtext-segmenter", 2
@@ -76,7 +77,6 @@ EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
 _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
-_FIB = np.uint64(0x9E3779B97F4A7C15)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
 _ALONE = -1e4
@@ -94,7 +94,7 @@ def _extend(h: np.uint64, point) -> np.uint64:
 def _slot(keys: np.ndarray, h: np.uint64) -> int:
     """The slot of ``h`` in an open-addressing table: its own, or the empty one ending its probe."""
     mask = keys.shape[0] - 1
-    i = int((h * _FIB) >> np.uint64(64 - _log2(keys.shape[0]))) & mask
+    i = int((h * GOLDEN) >> np.uint64(64 - _log2(keys.shape[0]))) & mask
     while keys[i] != h and keys[i] != _EMPTY:
         i = (i + 1) & mask
     return i
@@ -638,10 +638,8 @@ class Segmenter(tokens.WordCutter):
         characters are skipped. Returns the number of words taken.
         """
         floors = self.info.get("prior_scores") or {}
-        table = tokens.class_table()
-        chosen = list(dict.fromkeys(
-            word for word in _lexicon_words(words) if 1 <= len(word) <= self.max_n
-            and all(table[p] == tokens.HAN for p in tokens.code_points(word))))
+        chosen = list(dict.fromkeys(word for word in _lexicon_words(words)
+                                    if 1 <= len(word) <= self.max_n and all(map(tokens.is_han, word))))
         if not chosen:
             return 0
         rows = word_rows(chosen, self.max_n)

@@ -199,8 +199,8 @@ def _address_windows(points: np.ndarray) -> np.ndarray:
 
 
 def is_han(char: str) -> bool:
-    """A Chinese character (or kana, bopomofo): the class :data:`HAN`."""
-    return char_class(char) == HAN
+    """A Chinese character (or kana, bopomofo): the class :data:`HAN` (one table lookup)."""
+    return class_table()[ord(char)] == HAN
 
 
 def pretokens(text: str) -> list[tuple[int, int, int]]:
