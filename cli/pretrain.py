@@ -55,8 +55,9 @@ def register(subparsers) -> None:
                      help="stop after this many minutes of training (summed over resumed runs)")
     budget.add_argument("--resume", action="store_true", help=f"continue from DIR/{CHECKPOINT}")
     budget.add_argument("--overwrite", action="store_true", help="replace an existing DIR")
-    budget.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                     help="auto: CUDA when available (bf16/fp16 autocast), else CPU")
+    budget.add_argument("--device", default="auto",
+                     help="auto (CUDA when available, bf16/fp16 autocast, else CPU), cpu, cuda or "
+                          "cuda:N (default: auto)")
     budget.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     budget.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every,
                      metavar="STEPS", help=f"default: {defaults.checkpoint_every}")

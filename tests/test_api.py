@@ -119,3 +119,18 @@ def test_old_names_still_work_with_a_warning(cli, tmp_path):
     result = cli("fit", str(raw), "--max-len", "4", "--base", "none", "-o", str(tmp_path / "m.npz"), "-q")
     assert result.returncode == 0 and "--max-len is deprecated, use --max-n" in result.stderr
     assert Segmenter.load(tmp_path / "m.npz").max_n == 4
+
+
+def test_one_device_rule_for_probe_and_pretraining():
+    torch = pytest.importorskip("torch")
+    from zhtext.backend import pick_device
+    from zhtext.pretrain import PretrainConfig
+
+    assert PretrainConfig(device="cuda:1").device == "cuda:1"      # accepted as the probe accepts it
+    assert pick_device(torch, "cpu").type == "cpu"
+    for bad in ("tpu", "cuda:x", ""):
+        with pytest.raises(InputError, match="unknown device"):
+            PretrainConfig(device=bad).check()
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="no CUDA"):
+            pick_device(torch, "cuda:1")

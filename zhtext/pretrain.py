@@ -54,6 +54,7 @@ import numpy as np
 
 from . import __version__
 from .atomic import atomic_open, atomic_path, creation_mode, discard, release, temporary_folder
+from .backend import check_device, import_torch, load_pretrained, pick_device, resolve_model
 from .corpus import Corpus, as_corpus
 from .errors import InputError, ModelError
 
@@ -132,8 +133,7 @@ class PretrainConfig:
         if self.architecture not in ARCHITECTURES:
             raise InputError(f"architecture must be one of {', '.join(ARCHITECTURES)}, "
                              f"not {self.architecture!r}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise InputError(f"device must be auto, cpu or cuda, not {self.device!r}")
+        check_device(self.device)
 
 
 def default_model_path() -> Path:
@@ -244,7 +244,7 @@ def _write_tokenizer(folder: Path, vocabulary: list[str], seq_len: int) -> None:
 
 def make_tokenizer(vocabulary: list[str], seq_len: int = 128):
     """A Hugging Face BertTokenizer for ``vocabulary``, exactly as saved in a model folder."""
-    _, transformers = _import_torch()
+    _, transformers = import_torch()
     folder = temporary_folder(None, prefix="zhtext-tokenizer-")
     try:
         _write_tokenizer(folder, vocabulary, seq_len)
@@ -287,18 +287,6 @@ def _split_heldout(rows: np.ndarray, config: PretrainConfig) -> tuple[np.ndarray
 
 
 # -- training -----------------------------------------------------------------
-def _import_torch():
-    """``(torch, transformers)``, or a one-line :class:`ModelError` naming the extra."""
-    try:
-        import torch
-        import transformers
-    except ImportError as err:
-        raise ModelError(f"{err.name} is missing: pip install 'zhtext[bert]'") from None
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    return torch, transformers
-
-
 def mask_tokens(ids, generator, mask_prob: float = 0.15, vocab_size: int | None = None):
     """``(inputs, labels)`` for masked-LM training on a batch of token ids.
 
@@ -365,7 +353,7 @@ class _Trainer:
 
     def __init__(self, torch, transformers, config: PretrainConfig, vocab_size: int, train: np.ndarray):
         self.torch, self.config, self.train = torch, config, train
-        self.device = _pick_device(torch, config.device)
+        self.device = pick_device(torch, config.device)
         torch.manual_seed(config.seed)
         self.model = _build_model(transformers, config, vocab_size).to(self.device)
         decay = [p for p in self.model.parameters() if p.ndim > 1]  # not biases, LayerNorms
@@ -438,12 +426,6 @@ class _Trainer:
         return self.step >= self.config.max_steps or bool(budget and self.elapsed >= budget * 60)
 
 
-def _pick_device(torch, name: str):
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ModelError("device 'cuda' was asked for but torch sees no CUDA device")
-    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
-
-
 def _autocast_dtype(torch, device):
     """bf16 on a CUDA device that has it, else fp16 on CUDA; None (fp32) on CPU."""
     if device.type != "cuda":
@@ -484,12 +466,8 @@ def masked_accuracy(model_dir: str | os.PathLike, corpus, *, batch_size: int = 3
     compared with the original. ``max_sequences`` keeps evenly spaced rows.
     Returns ``masked_accuracy``, ``loss``, ``masked_characters`` and ``sequences``.
     """
-    torch, transformers = _import_torch()
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
-        model = transformers.AutoModelForMaskedLM.from_pretrained(model_dir)
-    except (OSError, ValueError) as err:
-        raise ModelError(f"{model_dir}: cannot load the model: {str(err).splitlines()[0]}") from None
+    torch, _ = import_torch()
+    tokenizer, model = load_pretrained(resolve_model(model_dir))
     if not hasattr(model, "cls"):
         raise ModelError(f"{model_dir}: not a BERT-style masked language model (no 'cls' head)")
     config = PretrainConfig(seq_len=model.config.max_position_embeddings, batch_size=batch_size,
@@ -497,7 +475,7 @@ def masked_accuracy(model_dir: str | os.PathLike, corpus, *, batch_size: int = 3
     rows = pack(encode_corpus(corpus, tokenizer, progress), config.seq_len)
     if max_sequences is not None and len(rows) > max_sequences:
         rows = rows[np.linspace(0, len(rows) - 1, max_sequences).astype(int)]
-    device = _pick_device(torch, device)
+    device = pick_device(torch, device)
     scores = _evaluate(torch, model.to(device), rows, config, device, progress)
     del scores["targets"]
     return scores
@@ -622,7 +600,7 @@ def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = 
     announces ``"train"`` (from here on, ``KeyboardInterrupt`` writes the
     checkpoint first) and ``"evaluate"``.
     """
-    torch, transformers = _import_torch()
+    torch, transformers = import_torch()
     config = config or PretrainConfig()
     config.check()
     output = Path(output)

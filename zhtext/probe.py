@@ -43,12 +43,12 @@ import itertools
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
 from . import tokens
+from .backend import import_torch, load_pretrained, pick_device, resolve_model
 from .errors import InputError, ModelError
 
 Units = Union[str, Sequence[str]]
@@ -60,56 +60,6 @@ DISTANCES = ("euclidean", "cosine")
 DEFAULT_BATCH_TOKENS = 8192
 DEFAULT_WINDOW = 128
 _CHUNK_SEQUENCES = 4096
-_INSTALL = "pip install 'zhtext[bert]'"
-ALLOW_DOWNLOAD = "ZHTEXT_ALLOW_DOWNLOAD"
-
-
-def import_torch():
-    """``(torch, transformers)``, or a one-line :class:`ModelError` saying how to install them."""
-    try:
-        import torch
-        import transformers
-    except ImportError as err:
-        raise ModelError(f"the masked-LM probe needs torch and transformers ({err.name} is "
-                         f"missing): {_INSTALL}") from None
-    return torch, transformers
-
-
-def pick_device(torch, device: str):
-    """``"auto"``: CUDA when available, else CPU; ``"cpu"``/``"cuda"``/``"cuda:N"`` as named."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} asked for, but torch sees no CUDA device; use --device cpu")
-    try:
-        return torch.device(device)
-    except RuntimeError:
-        raise InputError(f"unknown device {device!r}: use auto, cpu or cuda") from None
-
-
-def resolve_model(model: str | os.PathLike | None) -> str:
-    """A local model folder: ``None`` is the default model (``$ZHTEXT_MODEL`` or the shipped one).
-
-    A name that is no folder (a Hugging Face hub name) is refused at once,
-    without touching the network, unless ``$ZHTEXT_ALLOW_DOWNLOAD=1``.
-    """
-    if model is None:
-        from .pretrain import default_model_path
-        return str(default_model_path())
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path)
-    looks_like_path = path.exists() or os.sep in str(model) or str(model).startswith(".")
-    if not looks_like_path and downloads_allowed():
-        return str(model)
-    raise ModelError(f"{model}: no such model folder; pass a local Hugging Face masked-LM folder, "
-                     f"train one with 'zhtext pretrain CORPUS -o DIR'"
-                     + ("" if looks_like_path else f", or set {ALLOW_DOWNLOAD}=1 to fetch a hub model"))
-
-
-def downloads_allowed() -> bool:
-    """Whether the user allowed fetching hub models (``$ZHTEXT_ALLOW_DOWNLOAD=1``)."""
-    return os.environ.get(ALLOW_DOWNLOAD, "") == "1"
 
 
 def load_masked_lm(model: str | os.PathLike | None = None, device: str = "auto"):
@@ -118,22 +68,9 @@ def load_masked_lm(model: str | os.PathLike | None = None, device: str = "auto")
     Any ``AutoModelForMaskedLM`` works (BERT, RoBERTa, ALBERT, ...); only its
     encoder (``base_model``) is run, in half precision on CUDA.
     """
-    torch, transformers = import_torch()
+    torch, _ = import_torch()
     name = resolve_model(model)
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    if Path(name).is_dir():
-        from .pretrain import verify_weights
-        verify_weights(name)
-    try:
-        offline = not downloads_allowed()
-        tokenizer = transformers.AutoTokenizer.from_pretrained(name, local_files_only=offline)
-        lm = transformers.AutoModelForMaskedLM.from_pretrained(name, local_files_only=offline)
-    except Exception as err:  # hub, network, config and weight errors alike
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelError(f"cannot load a masked language model from {name!r} ({reason[:160]}); "
-                         f"pass a local model folder (--model DIR) or train one with "
-                         f"'zhtext pretrain'") from None
+    tokenizer, lm = load_pretrained(name)
     if not getattr(tokenizer, "is_fast", False) or tokenizer.mask_token_id is None:
         raise ModelError(f"{name}: the probe needs a fast tokenizer with a mask token")
     torch_device = pick_device(torch, device)
