@@ -134,3 +134,11 @@ def test_one_device_rule_for_probe_and_pretraining():
     if not torch.cuda.is_available():
         with pytest.raises(InputError, match="no CUDA"):
             pick_device(torch, "cuda:1")
+
+
+def test_datasets_map_cuts_in_several_processes(seg):
+    datasets = pytest.importorskip("datasets")
+    lines = [line for line in NOVEL.read_text(encoding="utf-8").splitlines()[:400] if line.strip()]
+    table = datasets.Dataset.from_dict({"sentence": lines})
+    cut = table.map(seg.cut_batch, batched=True, num_proc=2, fn_kwargs={"column": "sentence"})
+    assert cut["words"] == [seg.cut(line) for line in lines]

@@ -57,6 +57,7 @@ from .atomic import atomic_open, atomic_path, creation_mode, discard, release, t
 from .backend import check_device, import_torch, load_pretrained, pick_device, resolve_model
 from .corpus import Corpus, as_corpus
 from .errors import InputError, ModelError
+from .shipped import shipped_path
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 PAD, UNK, CLS, SEP, MASK = range(len(SPECIAL_TOKENS))
@@ -139,11 +140,12 @@ class PretrainConfig:
 def default_model_path() -> Path:
     """The model zhtext uses when none is named: ``$ZHTEXT_MODEL``, else the shipped one.
 
-    The shipped model is ``models/zhtext-char-bert-small`` of the source tree
-    (an editable or source install). Raises :class:`ModelError` when neither exists.
+    The shipped model is ``zhtext-char-bert-small`` of the package data
+    ``zhtext.models`` (:func:`zhtext.shipped.shipped_path`). Raises
+    :class:`ModelError` when neither exists.
     """
     named = os.environ.get(MODEL_ENV)
-    path = Path(named) if named else Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+    path = Path(named) if named else shipped_path(DEFAULT_MODEL_NAME)
     if not (path / "config.json").is_file():
         raise ModelError(f"no model at {path}: train one with 'zhtext pretrain' and pass its "
                          f"folder, or set {MODEL_ENV}")

@@ -70,6 +70,7 @@ from .ngrams import affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError, renamed
 from .hashing import GOLDEN
 from .script import fold_table
+from .shipped import shipped_path
 
 FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_N, MIN_COUNT = 6, 2
@@ -871,10 +872,10 @@ BASE_NAME = "zhtext-segmenter-base.npz"
 
 
 def default_base_path() -> Path:
-    """The base model the CLI pools with what it learns: ``$ZHTEXT_BASE``, else the one
-    shipped in ``models/`` of the source tree (which may be absent from an installation)."""
+    """The base model the CLI pools with what it learns: ``$ZHTEXT_BASE``, else the one shipped
+    with zhtext (package data ``zhtext.models``, :func:`zhtext.shipped.shipped_path`)."""
     named = os.environ.get(BASE_ENV)
-    return Path(named) if named else Path(__file__).resolve().parent.parent / "models" / BASE_NAME
+    return Path(named) if named else shipped_path(BASE_NAME)
 
 
 def fit(corpus, **options) -> Segmenter:

@@ -241,6 +241,12 @@ class WordCutter:
         ``keep_whitespace``. ``"".join(cut(text, keep_whitespace=True)) == text`` always."""
         return next(iter(self.cut_lines([text], keep_whitespace)))
 
+    def cut_batch(self, batch: dict, column: str = "text") -> dict[str, list[list[str]]]:
+        """``{"words": [cut(text) for text in batch[column]]}``: a batch of table rows cut, as
+        Hugging Face ``datasets`` calls it: ``dataset.map(seg.cut_batch, batched=True, num_proc=4)``
+        (``fn_kwargs={"column": "sentence"}`` for another column)."""
+        return {"words": [self.cut(text) for text in batch[column]]}
+
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` for each word of ``text``, ``text[start:end] == word``
         (as jieba's ``tokenize`` gives them; whitespace is not a word).
