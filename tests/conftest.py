@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,31 @@ def cjk_font():
         return png_font(["我爱北京。中文分词红楼梦宝玉黛玉"])
     except InputError:
         pytest.skip("no installed font covers Chinese: PNG pictures are not drawn here")
+
+
+def headless(*args: str) -> subprocess.CompletedProcess:
+    """Run headless Chromium (the Debian package) with ``args``; skips the test where there is none."""
+    browser = next((path for name in ("chromium", "chromium-browser", "google-chrome")
+                    if (path := shutil.which(name))), None)
+    if browser is None:
+        pytest.skip("no chromium or chromium-browser here (Debian: apt-get install chromium)")
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-dev-shm-usage", "--hide-scrollbars", *args]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.skip("chromium did not answer within a minute")
+
+
+def assert_drawn(uri: str, tmp_path: Path, size: str, least_dark: int) -> None:
+    """A headless-Chromium screenshot of ``uri`` shows something: at least ``least_dark`` dark
+    pixels and more than 20 colours (anti-aliased text and strokes, not a flat fill)."""
+    image = pytest.importorskip("PIL.Image")
+    shot = tmp_path / "shot.png"
+    result = headless(f"--screenshot={shot}", f"--window-size={size}", uri)
+    if not shot.exists():
+        pytest.skip(f"chromium took no screenshot: {result.stderr.strip()[-300:]}")
+    with image.open(shot) as picture:
+        dark = sum(picture.convert("L").histogram()[:128])
+        colours = picture.convert("RGB").getcolors(maxcolors=1 << 20) or []
+    assert dark > least_dark and len(colours) > 20

@@ -4,32 +4,14 @@ and draws something that is not blank. Skipped where no Chromium is installed
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 
 import pytest
+from conftest import assert_drawn, headless
 
 from zhtext import plots
 
 FORMS = ["我们", "在", "北京", "上学", "𠀀", "<script>alert(1)</script>"]
 HEADS = [4, 3, 4, 0, 4, 4]
-
-
-def browser() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("no chromium or chromium-browser here (Debian: apt-get install chromium)")
-
-
-def headless(*args: str) -> subprocess.CompletedProcess:
-    command = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-dev-shm-usage", "--hide-scrollbars", *args]
-    try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.skip("chromium did not answer within a minute")
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +33,4 @@ def test_browser_dom_keeps_the_chinese_as_text(tree_svg):
 
 
 def test_browser_screenshot_is_not_blank(tree_svg, tmp_path):
-    image = pytest.importorskip("PIL.Image")
-    shot = tmp_path / "shot.png"
-    result = headless(f"--screenshot={shot}", "--window-size=800,300", tree_svg.as_uri())
-    if not shot.exists():
-        pytest.skip(f"chromium took no screenshot: {result.stderr.strip()[-300:]}")
-    with image.open(shot) as picture:
-        grey = picture.convert("L")
-        dark = sum(grey.histogram()[:128])
-        colours = picture.convert("RGB").getcolors(maxcolors=1 << 20) or []
-    assert dark > 500                  # words and arcs, not an empty page
-    assert len(colours) > 20           # anti-aliased text and strokes, not a flat fill
+    assert_drawn(tree_svg.as_uri(), tmp_path, "800,300", least_dark=500)

@@ -43,6 +43,7 @@ WRITERS = {
     "communities": lambda i, o: ["communities", i, "-o", o],
     "parse": lambda i, o: ["parse", i, "-o", o],
     "pretrain": lambda i, o: ["pretrain", i, "-o", o, "--max-steps", "1"],
+    "report": lambda i, o: ["report", i, "-o", o, "--no-parse", "--no-clusters"],
 }
 
 

@@ -22,7 +22,8 @@ from conftest import REPO
 from zhtext_cli.main import main
 
 CASES = {"ngrams": 90, "discover": 90, "segment": 90, "fit": 60, "eval": 60, "graph": 40,
-         "communities": 60, "cluster-words": 20, "parse": 15, "pretrain": 10, "model": 40}
+         "communities": 60, "cluster-words": 20, "parse": 15, "pretrain": 10, "model": 40,
+         "report": 15}
 MODEL = REPO / "models" / "zhtext-char-bert-small"
 
 _SCRIPTS = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x0020, 0x007E), (0x3000, 0x303F),
@@ -122,7 +123,8 @@ def argv_for(command: str, rng: random.Random, folder: Path, good_model: Path) -
              "discover": ["--min-count", str(rng.randint(1, 3))],
              "segment": [], "fit": [],
              "graph": ["--min-count", "1", "--tokenizer", rng.choice(["zhtext", "whitespace", "jieba"])],
-             "cluster-words": ["--min-count", "1", "--kind", "cooc", "--trials", "2"]}[command]
+             "cluster-words": ["--min-count", "1", "--kind", "cooc", "--trials", "2"],
+             "report": ["--no-parse", "--top", "50"] + (["--no-clusters"] if rng.random() < .7 else [])}[command]
     return [command, file("in.txt"), "-o", out, "-q"] + extra + options(rng)
 
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, run_cli
 
 COMMANDS = ["", "ngrams", "discover", "segment", "fit", "eval", "parse", "pretrain", "graph",
-            "communities", "cluster-words"]
+            "communities", "cluster-words", "report"]
 
 
 def examples(command: str) -> list[str]:

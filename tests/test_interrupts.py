@@ -40,6 +40,7 @@ COMMANDS = {
     "communities": (["-o", "{out}/modules.tsv"], "modules.tsv", False),
     "parse": (["-o", "{out}/trees.conllu"], "trees.conllu", False),
     "pretrain": (["-o", "{out}/lm"] + TINY_LM, "lm", False),
+    "report": (["-o", "{out}/report.html", "--no-parse", "--no-clusters"], "report.html", False),
 }
 
 

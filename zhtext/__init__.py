@@ -50,7 +50,7 @@ _ENTRY_POINTS = {
     "read_conllu": "conllu",
 }
 _SUBMODULES = ("atomic", "community", "conllu", "corpus", "discover", "encode", "errors", "evaluate",
-               "graphs", "integrations", "lexicon", "ngrams", "plots", "pretrain", "probe", "script",
+               "graphs", "integrations", "lexicon", "ngrams", "plots", "pretrain", "probe", "report", "script",
                "segment", "svg", "tokens", "trees", "vote")
 
 __all__ = sorted(_ENTRY_POINTS) + ["__version__"]

@@ -166,11 +166,13 @@ def _renumber(codes: np.ndarray, rank: np.ndarray) -> None:
 
 
 def encode(corpus, breaks: BreakSpec = None, progress: ProgressFn | None = None,
-           fold: np.ndarray | None = None, **corpus_options) -> EncodedCorpus:
+           fold: np.ndarray | None = None, observe: Callable[[str], None] | None = None,
+           **corpus_options) -> EncodedCorpus:
     """Read ``corpus`` once and encode it (anything :func:`zhtext.corpus.as_corpus` accepts).
 
     With ``fold``, characters are counted as ``fold[code point]`` (the vocabulary
-    holds the folded characters); see the module docstring.
+    holds the folded characters); see the module docstring. ``observe(block)``
+    sees every block of text as it is read (for figures gathered in the same pass).
 
     A line end is a boundary like any break character; a long line is never
     cut, so every n-gram of it is counted.
@@ -179,6 +181,8 @@ def encode(corpus, breaks: BreakSpec = None, progress: ProgressFn | None = None,
     batch: list[str] = []
     batch_chars = 0
     for block in as_corpus(corpus, **corpus_options).blocks(progress):
+        if observe is not None:
+            observe(block)
         batch.append(block)
         batch_chars += len(block)
         if batch_chars >= _BATCH_CHARS:
