@@ -241,6 +241,22 @@ def test_png_in_a_covering_font(tmp_path, monkeypatch, recwarn):
     assert not [w for w in recwarn if "Glyph" in str(w.message)]
 
 
+def test_the_fonts_extra_gives_png_its_font(tmp_path, monkeypatch, recwarn):
+    """With ``zhtext[fonts]`` installed, PNG pictures need no system font: its Noto Sans CJK SC
+    is registered in memory and covers the labels."""
+    import importlib.util
+
+    pytest.importorskip("matplotlib")
+    if importlib.util.find_spec(plots.FONT_EXTRA[0]) is None:
+        pytest.skip("the zhtext[fonts] extra is not installed")
+    monkeypatch.delenv(plots.FONT_ENV, raising=False)
+    font = plots.png_font(["我们在北京上学", "宝玉笑道"])
+    assert font.family == "Noto Sans CJK SC" and font.path.endswith("NotoSansCJKsc-Regular.otf")
+    plots.draw_dependency(["我们", "在", "北京", "上学"], [4, 3, 4, 0], tmp_path / "dep.png")
+    assert (tmp_path / "dep.png").read_bytes().startswith(b"\x89PNG")
+    assert not [w for w in recwarn if "Glyph" in str(w.message)]
+
+
 # -- CLI ------------------------------------------------------------------------------------
 TOPICS = [["经济", "市场", "企业", "投资", "银行"], ["足球", "比赛", "球队", "冠军", "球员"],
           ["学生", "学校", "老师", "教育", "课程"]]

@@ -11,7 +11,8 @@ The format follows the file name:
   ``font`` argument (the CLI's ``--font PATH``), the file named by the
   environment variable ``ZHTEXT_FONT``, or the first installed family of
   :data:`zhtext.svg.CJK_FAMILIES` (then DejaVu Sans, matplotlib's own, for
-  labels without Chinese) that covers the labels; coverage is read from the
+  labels without Chinese) that covers the labels; the optional extra
+  ``zhtext[fonts]`` installs Noto Sans CJK SC for this (:data:`FONT_EXTRA`); coverage is read from the
   font's character map (matplotlib's ``FT2Font.get_charmap``). With no such
   font, :func:`png_font` raises :class:`~zhtext.errors.InputError` saying how
   to get one.
@@ -44,8 +45,8 @@ FONT_ENV = "ZHTEXT_FONT"
 FALLBACK_FAMILY = "DejaVu Sans"     # ships with matplotlib: enough for labels without Chinese
 # the fixed text of the PNG pictures, checked along with the labels
 _CAPTIONS = ("ROOT", "masked as well: j", "probed: i", "F(i, j)", "0123456789.-e+")
-_FIX = ("pass a font file that has them with --font PATH or ZHTEXT_FONT=PATH (e.g. Noto Sans CJK SC, "
-        "Debian/Ubuntu package fonts-noto-cjk), or write .svg, which the browser draws with its own fonts")
+_FIX = ("pip install 'zhtext[fonts]' (Noto Sans CJK SC), or pass a font file that has them with --font "
+        "PATH or ZHTEXT_FONT=PATH, or write .svg, which the browser draws with its own fonts")
 
 
 def picture_format(path: str | os.PathLike) -> str:
@@ -95,9 +96,30 @@ def _show(chars: Sequence[str]) -> str:
     return shown + (f" and {len(chars) - 5} more" if len(chars) > 5 else "")
 
 
-def _installed() -> list:
-    """matplotlib's font entries of :data:`CJK_FAMILIES` (in that order), then DejaVu Sans."""
+FONT_EXTRA = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+"""The font of the ``zhtext[fonts]`` extra: Noto Sans CJK SC (SIL Open Font Licence) as the
+PyPI package ``mplfonts`` carries it."""
+
+
+@functools.lru_cache(maxsize=1)
+def _register_extra_font() -> None:
+    """Make matplotlib know the font of :data:`FONT_EXTRA` when that package is installed: added
+    to its font manager in memory (``addfont``), nothing written into matplotlib's folders, the
+    package itself not imported."""
+    import importlib.util
+
     from matplotlib import font_manager
+    spec = importlib.util.find_spec(FONT_EXTRA[0])
+    path = Path(spec.origin).parent / FONT_EXTRA[1] if spec is not None and spec.origin else None
+    if path is not None and path.is_file():
+        font_manager.fontManager.addfont(str(path))
+
+
+def _installed() -> list:
+    """matplotlib's font entries of :data:`CJK_FAMILIES` (in that order), then DejaVu Sans; the
+    font of the ``zhtext[fonts]`` extra included."""
+    from matplotlib import font_manager
+    _register_extra_font()
     entries = font_manager.fontManager.ttflist
     order = {family: k for k, family in enumerate(CJK_FAMILIES + (FALLBACK_FAMILY,))}
     regular = [e for e in entries if e.name in order and e.style == "normal"]
