@@ -111,8 +111,10 @@ def test_spacy_tokenizer_round_trips_the_text(seg, tmp_path):
 
 def test_old_names_still_work_with_a_warning(cli, tmp_path):
     texts = ["宝玉笑道", "宝玉笑道"] * 5
-    with pytest.warns(FutureWarning, match="scorer="):
+    with pytest.warns(FutureWarning) as warned:
         old = Segmenter.fit(texts, method="nvbe", max_len=4)
+    assert sorted(str(w.message) for w in warned) == ["max_len= is deprecated, use max_n=",
+                                                      "method= is deprecated, use scorer="]
     assert old.info["scorer"] == "nvbe" and old.max_n == 4
     raw = tmp_path / "raw.txt"
     raw.write_text("\n".join(texts) + "\n", encoding="utf-8")
