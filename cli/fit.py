@@ -6,7 +6,7 @@ import argparse
 import time
 
 from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_memory, default_base_path,
-                            learning_memory)
+                            learning_memory, load_base)
 
 from .common import add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn
 from .progress import ProgressBar
@@ -79,17 +79,12 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
 
 
 def _base(args: argparse.Namespace) -> Segmenter | None:
-    """The base model of ``--base`` (None for 'none'); the shipped one by default, or none, with
-    a note, when this installation has no shipped model."""
-    if args.base == "none":
-        return None
-    if args.base is not None:
-        return Segmenter.load(args.base)
-    path = default_base_path()
-    if not path.is_file():
-        say(args, f"no base model at {path}: learning from the input alone (see --base)")
-        return None
-    return Segmenter.load(path)
+    """The base model of ``--base`` (:func:`zhtext.segment.load_base`; the shipped one by
+    default), with a note when this installation has none."""
+    base = load_base("default" if args.base is None else args.base)
+    if base is None and args.base is None:
+        say(args, f"no base model at {default_base_path()}: learning from the input alone (see --base)")
+    return base
 
 
 def register(subparsers) -> None:

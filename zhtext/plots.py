@@ -205,10 +205,11 @@ def draw_dependency(tokens: Sequence[str], heads: Sequence[int], path: str | os.
     arrow. ``.svg``: :func:`zhtext.svg.dependency_svg`; ``.png``: matplotlib
     in :func:`png_font` (``font``: a font file to use instead).
     """
-    if picture_format(path) == "svg":
-        svg.write_svg(svg.dependency_svg(tokens, heads, deprels), path)
+    kind = picture_format(path)
+    drawn = svg.dependency_svg(tokens, heads, deprels)   # checks the input for the PNG too
+    if kind == "svg":
+        svg.write_svg(drawn, path)
         return
-    svg.dependency_svg(tokens, heads, deprels)      # the same checks of the input
     chosen = png_font(list(tokens) + list(deprels or ()), font)
     n = len(tokens)
     # an arc3 curve with rad r between points a distance D apart peaks r·D/2 above them
@@ -240,10 +241,11 @@ def draw_constituency(tree: Tree, tokens: Sequence[str], path: str | os.PathLike
 
     ``.svg``: :func:`zhtext.svg.constituency_svg`; ``.png``: matplotlib in :func:`png_font`.
     """
-    if picture_format(path) == "svg":
-        svg.write_svg(svg.constituency_svg(tree, tokens), path)
+    kind = picture_format(path)
+    drawn = svg.constituency_svg(tree, tokens)   # checks the input for the PNG too
+    if kind == "svg":
+        svg.write_svg(drawn, path)
         return
-    svg.constituency_svg(tree, tokens)              # the same checks of the input
     chosen = png_font(tokens, font)
     lines, nodes = [], []
 
@@ -278,10 +280,11 @@ def draw_heatmap(matrix: np.ndarray, tokens: Sequence[str], path: str | os.PathL
 
     ``.svg``: :func:`zhtext.svg.heatmap_svg`; ``.png``: matplotlib in :func:`png_font`.
     """
-    if picture_format(path) == "svg":
-        svg.write_svg(svg.heatmap_svg(matrix, tokens), path)
+    kind = picture_format(path)
+    drawn = svg.heatmap_svg(matrix, tokens)   # checks the input for the PNG too
+    if kind == "svg":
+        svg.write_svg(drawn, path)
         return
-    svg.heatmap_svg(matrix, tokens)                 # the same checks of the input
     chosen = png_font(tokens, font)
     n = len(tokens)
     side = min(max(3.0, 0.35 * n + 1.5), 120.0)

@@ -471,25 +471,19 @@ def _statuses(finder, lexicon: Lexicon, reference) -> dict[str, int]:
 
 def _segmenter(sample: list[str], base, stage):
     """The statistical segmenter learned from the sample (pooled with ``base``), and a note."""
-    from .segment import Segmenter, default_base_path
-
     from .corpus import Corpus
+    from .segment import Segmenter, default_base_path, load_base
 
-    missing = ""
-    if isinstance(base, str) and base == "default":
-        path = default_base_path()
-        base = path if path.is_file() else None
-        missing = "" if base else f" (no base model at {path})"
+    named_default = isinstance(base, str) and base == "default"
     stage("learning the segmenter")
     try:
-        if base is not None and not isinstance(base, Segmenter):
-            base = Segmenter.load(base)
+        base = load_base(base)
         model = Segmenter.fit(Corpus.from_texts(sample), base=base)
     except ZhtextError as err:
         return None, f"could not be learned: {err}"
     pooled = (f"pooled with the base model ({base.info.get('chars', 0):,} characters, weighted as "
               f"{model.info.get('base', {}).get('weight', 0):,})") if base is not None else \
-        "with no base model" + missing
+        "with no base model" + (f" (no base model at {default_base_path()})" if named_default else "")
     return model, (f"learned from the sample of {sum(map(len, sample)):,} characters, {pooled}; "
                    f"{model.info['words']:,} words")
 

@@ -109,14 +109,6 @@ def _log2(size: int) -> int:
     return max(bits, 1)
 
 
-@njit(cache=True)
-def _hash_points(points: np.ndarray) -> np.uint64:
-    h = _SEED
-    for point in points:
-        h = _extend(h, point)
-    return h
-
-
 # -- words as rows of code points ---------------------------------------------
 def word_rows(words: Iterable[str], width: int = MAX_N) -> np.ndarray:
     """Words as the model stores them: an ``int32`` matrix of script-folded code points,
@@ -585,7 +577,7 @@ class Segmenter(tokens.WordCutter):
             **corpus_options) -> Segmenter:
         """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
 
-        ``base``: a model (or its file) learned from other text, pooled with
+        ``base``: a model (or its file, or ``"default"``: :func:`load_base`) learned from other text, pooled with
         this corpus's statistics as if it were ``BASE_WEIGHT`` characters of
         it (see :func:`pool_with_base`): it helps a small corpus and fades
         before a large one. ``progress(done, total)`` follows the reading
@@ -597,8 +589,7 @@ class Segmenter(tokens.WordCutter):
             raise InputError("max_n and min_count must be at least 1")
         if scorer not in ("joint", "nvbe"):
             raise InputError(f"unknown scorer {scorer!r} (choose joint or nvbe)")
-        if base is not None and not isinstance(base, Segmenter):
-            base = cls.load(base)
+        base = load_base(base)
         table = tokens.class_table()
         encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
                          progress=progress, fold=fold_table(), **corpus_options)
@@ -619,14 +610,14 @@ class Segmenter(tokens.WordCutter):
             keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED)
             rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
         lengths = _row_lengths(rows)
-        scores = log_probs + autonomy * lengths
         info = {"scorer": scorer, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
-                "lines": encoded.lines, "words": int(np.count_nonzero(lengths > 1)),
-                "prior_scores": _prior_scores(scores, lengths, max_n)}
+                "lines": encoded.lines, "words": int(np.count_nonzero(lengths > 1))}
         if base is not None:
             info["base"] = {"chars": base.info.get("chars"), "weight": BASE_WEIGHT,
                             "name": base.info.get("name")}
-        return cls(rows, log_probs, autonomy, counts, max_n, info)
+        model = cls(rows, log_probs, autonomy, counts, max_n, info)
+        model.info["prior_scores"] = _prior_scores(model.scores, lengths, max_n)
+        return model
 
     def add_words(self, words) -> int:
         """Use a lexicon as a prior: each of its words becomes a candidate.
@@ -876,6 +867,21 @@ def default_base_path() -> Path:
     with zhtext (package data ``zhtext.models``, :func:`zhtext.shipped.shipped_path`)."""
     named = os.environ.get(BASE_ENV)
     return Path(named) if named else shipped_path(BASE_NAME)
+
+
+def load_base(base: Segmenter | str | os.PathLike | None) -> Segmenter | None:
+    """The base model ``base`` names: a :class:`Segmenter` as it is, a model file loaded, ``None``
+    or ``"none"`` for no base, ``"default"`` for :func:`default_base_path` (``None`` where this
+    installation has no such file)."""
+    if base is None or isinstance(base, Segmenter):
+        return base
+    if base == "none":
+        return None
+    if base == "default":
+        base = default_base_path()
+        if not base.is_file():
+            return None
+    return Segmenter.load(base)
 
 
 def fit(corpus, **options) -> Segmenter:
