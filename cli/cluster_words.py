@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         warn(args, "--font is used only with --plot FILE.png: ignored")
     graph = build_graph(args)
     result = infomap(graph, trials=args.trials, seed=args.seed)
-    clusters = [ranked(module, result) for module in result.communities if len(module) >= args.min_size]
+    clusters = [module for module in result.ranked_communities() if len(module) >= args.min_size]
     with atomic_open(args.output) as out:
         out.writelines(" ".join(words) + "\n" for words in clusters)
     say(args, f"{result.num_modules:,} modules, {len(clusters):,} clusters of {args.min_size}+ words "
@@ -78,11 +78,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         plot(graph, result, clusters[: args.plot_clusters], args)
     return 0
-
-
-def ranked(module: frozenset, result: InfomapResult) -> list[str]:
-    """The words of a module by decreasing flow (ties: alphabetical)."""
-    return sorted(module, key=lambda word: (-result.flow[word], word))
 
 
 def plot(graph: WordGraph, result: InfomapResult, clusters: list[list[str]], args) -> None:

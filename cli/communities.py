@@ -67,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
     links = read_edges(open_corpus(args, [args.edges]), delimiter=delimiter, directed=args.directed)
     result = infomap(links, trials=args.trials, seed=args.seed, teleport_to=args.teleport_to)
     with atomic_open(args.output) as out:
-        for module in result.communities:
-            for node in sorted(module, key=lambda n: -result.flow[n]):
-                out.write(f"{node}\t{result.modules[node]}\n")
+        for index, module in enumerate(result.ranked_communities()):
+            for node in module:
+                out.write(f"{node}\t{index}\n")
     say(args, f"{links.num_nodes:,} nodes, {links.src.size:,} {'directed' if links.directed else 'undirected'} "
               f"links: {result.num_modules:,} modules, codelength {result.codelength:.6f} bits "
               f"(one module: {result.one_level_codelength:.6f}, savings {result.relative_savings:.2%})")

@@ -140,6 +140,9 @@ def test_result_is_ordered_and_immutable():
         result.modules[0] = 1
     with pytest.raises(AttributeError):
         result.codelength = 0.0
+    ranked = result.ranked_communities()
+    assert [set(m) for m in ranked] == [set(c) for c in result.communities]
+    assert ranked[0] == list(range(6)) and ranked[1] == [6, 7, 8]    # equal flows: the graph's node order
 
 
 # -- bad and degenerate input ---------------------------------------------------
@@ -217,6 +220,19 @@ def test_cli_communities(cli, tmp_path):
     assert assignment["甲1"] != assignment["乙1"]
     quiet = cli("communities", str(edges), "-o", "-", "--directed", "--trials", "2")
     assert quiet.returncode == 0 and "codelength" in quiet.stderr and len(quiet.stdout.splitlines()) == 10
+
+
+def test_cli_communities_output_is_the_same_in_every_process(cli, tmp_path, monkeypatch):
+    # 北京 and 上海 have equal flow; their order must not follow the string hashing of the process
+    edges = tmp_path / "links.txt"
+    edges.write_text("北京 上海 3\n北京 天津\n上海 天津\n广州 深圳 2\n深圳 香港\n广州 香港\n天津 广州 0.5\n",
+                     encoding="utf-8")
+    outputs = set()
+    for hash_seed in ("1", "2", "3", "4"):
+        monkeypatch.setenv("PYTHONHASHSEED", hash_seed)
+        outputs.add(cli("communities", str(edges), "-o", "-", check=True).stdout)
+    assert len(outputs) == 1
+    assert outputs.pop().split()[:6] == ["北京", "0", "上海", "0", "天津", "0"]
 
 
 def test_cli_communities_bad_input(cli, tmp_path):

@@ -649,6 +649,17 @@ class InfomapResult:
             return 0.0
         return 1.0 - self.codelength / self.one_level_codelength
 
+    def ranked_communities(self) -> list[list]:
+        """The communities as lists of nodes by decreasing flow, equal flows in the graph's node order.
+
+        A stable order for output and pictures: ``communities`` are sets, whose
+        iteration order changes from one process to the next.
+        """
+        ranked: list[list] = [[] for _ in self.communities]
+        for node in sorted(self.flow, key=self.flow.__getitem__, reverse=True):   # sorted() is stable
+            ranked[self.modules[node]].append(node)
+        return ranked
+
 
 class _Prepared:
     """A graph ready for the search: node flows and the neighbour-pair network."""

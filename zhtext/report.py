@@ -521,7 +521,7 @@ def _clusters(segmenter, sample: list[str], segment_note: str):
         result = infomap(graph, trials=10, seed=0)
     except ZhtextError as err:
         return (), (), "", f"absent: {err}"
-    ranked = [sorted(m, key=lambda w: (-result.flow[w], w)) for m in result.communities if len(m) >= 2]
+    ranked = [m for m in result.ranked_communities() if len(m) >= 2]
     listed = tuple(tuple(words) for words in ranked[:CLUSTERS_LISTED])
     sizes = tuple(len(words) for words in listed)
     note = (f"{graph.num_nodes:,} words, {graph.src.size:,} links; {result.num_modules:,} modules, "
