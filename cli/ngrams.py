@@ -8,6 +8,7 @@ import time
 from zhtext.ngrams import NgramStats
 
 from .common import add_input_options, add_quiet_option, open_corpus, say
+from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
 ORDER = 10
@@ -23,7 +24,8 @@ See docs/ngrams.md.
 examples:
   zhtext ngrams corpora/hongloumeng.txt -n 4 --min-count 5 -o stats.tsv
   zhtext ngrams corpora/hongloumeng.txt -o stats.npz    # binary: NgramStats.load("stats.npz")
-  zhtext ngrams corpora/hongloumeng.txt --length 2 | head"""
+  zhtext ngrams corpora/hongloumeng.txt --length 2 | head
+  zhtext ngrams corpora/hongloumeng.txt --engine dask --workers 2 --blocksize 1MiB -o stats.npz"""
 
 
 def register(subparsers) -> None:
@@ -40,15 +42,22 @@ def register(subparsers) -> None:
                    help="skip branching entropies (about twice as fast; columns become nan)")
     p.add_argument("-o", "--output", default="-",
                    help="TSV file (default: standard output) or .npz for the binary format")
+    add_engine_options(p)
     add_quiet_option(p)
     p.set_defaults(func=run, reads=("corpus",), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
-        stats = NgramStats.fit(open_corpus(args), max_n=args.max_n, min_count=args.min_count,
-                               entropy=not args.no_entropy, progress=bar)
+    block_bytes = blocksize(args)
+    with cluster_client(args) as client, \
+            ProgressBar("reading", unit="B" if client is None else "tasks",
+                        enabled=None if not args.quiet else False) as bar:
+        corpus, options = (open_corpus(args), {}) if client is None else (args.corpus, {
+            "engine": "dask", "client": client, "blocksize": block_bytes,
+            "encoding": args.encoding, "errors": args.errors})
+        stats = NgramStats.fit(corpus, max_n=args.max_n, min_count=args.min_count,
+                               entropy=not args.no_entropy, progress=bar, on_stage=bar.stage, **options)
     if str(args.output).endswith(".npz"):
         stats.save(args.output)
     else:

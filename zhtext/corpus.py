@@ -174,11 +174,15 @@ class Corpus:
         name = "<stdin>" if source == "-" else str(source)
         raw, stream = self._open(source, name)
         try:
-            first = stream.read(self.block_bytes)
+            try:
+                first = stream.read(self.block_bytes)
+            except (OSError, EOFError, lzma.LZMAError) as err:
+                raise InputError(f"{name}: cannot read: {err}") from None
+            size = len(first)
             encoding, first = _sniff_encoding(first, self.encoding)
             _reject_binary(first, encoding, name)
             decoder = codecs.getincrementaldecoder(encoding)(self.errors)
-            block, byte_offset, line_no, position = first, 0, 1, 0
+            block, byte_offset, line_no, position = first, size - len(first), 1, 0
             while True:
                 final = not block
                 try:

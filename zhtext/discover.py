@@ -135,18 +135,18 @@ class WordDiscoverer:
                 coh = np.full(len(level.counts), np.nan)
             levels.append(level)
             cohesions.append(coh)
-        stats = NgramStats.from_levels(encoded, levels, self.max_n, self.min_count_, entropy=False,
+        stats = NgramStats.from_levels(encoded.vocab, encoded.total, levels, self.max_n,
+                                       self.min_count_, entropy=False,
                                        cohesions=np.concatenate(cohesions))
-        passed = np.concatenate([self._passes(coh, lv.counts, lv.n, encoded.total)
-                                 for coh, lv in zip(cohesions, levels)])
+        passed = self._passes(stats.cohesions, stats.counts, stats.lengths, encoded.total)
         return stats, covered, passed
 
-    def _passes(self, cohesion: np.ndarray, counts: np.ndarray, n: int, total: int) -> np.ndarray:
-        """coh >= θ_n, or coh >= ρ log(T / c): near the most an n-gram seen c times can reach."""
-        if n == 1:
-            return np.zeros(len(counts), bool)
+    def _passes(self, cohesion: np.ndarray, counts: np.ndarray, lengths, total: int) -> np.ndarray:
+        """coh >= θ_n, or coh >= ρ log(T / c): near the most an n-gram seen c times can reach
+        (``lengths``: n of each row, or one n for all)."""
+        theta = np.asarray(self.thresholds_)[np.asarray(lengths) - 1]
         ceiling = np.log(max(total, 1) / counts)
-        return (cohesion >= self.thresholds_[n - 1]) | (cohesion >= NEAR_CEILING * ceiling)
+        return (np.asarray(lengths) > 1) & ((cohesion >= theta) | (cohesion >= NEAR_CEILING * ceiling))
 
     def _pieces(self, encoded: EncodedCorpus, covered: np.ndarray, passed: np.ndarray) -> Lexicon:
         """Rough-segment, count and back-check the pieces; measure the survivors."""

@@ -18,6 +18,10 @@ class ModelError(ZhtextError):
     """A saved model or statistics file is missing, corrupt or incompatible."""
 
 
+class ClusterError(ZhtextError):
+    """A Dask scheduler cannot be reached, or the cluster lost the work (:mod:`zhtext.distributed`)."""
+
+
 def renamed(options: dict, old: str, new: str, value):
     """``value``, or the value of a deprecated keyword ``old`` popped from ``options``
     (with a :class:`FutureWarning` naming ``new``); any other keyword left is an error."""

@@ -25,14 +25,25 @@ import numpy as np
 from .atomic import atomic_open
 from .errors import ModelError
 
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+
 
 def write(path: str | os.PathLike, format: str, version: int, header: dict, arrays: dict[str, np.ndarray],
           compress: bool = True) -> None:
-    """Write ``arrays`` and ``{"format": format, "version": version, **header}`` to ``path``."""
+    """Write ``arrays`` and ``{"format": format, "version": version, **header}`` to ``path``.
+
+    The same content always gives the same bytes (the zip entries carry a fixed
+    date, not the time of writing), so a model's SHA-256 identifies what it holds.
+    """
     data = json.dumps({"format": format, "version": version, **header}).encode("utf-8")
-    save = np.savez_compressed if compress else np.savez
-    with atomic_open(path, "wb", encoding=None, newline=None) as handle:
-        save(handle, header=np.frombuffer(data, np.uint8), **arrays)
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with atomic_open(path, "wb", encoding=None, newline=None) as handle, \
+            zipfile.ZipFile(handle, "w", compression=method) as archive:
+        for name, array in {"header": np.frombuffer(data, np.uint8), **arrays}.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_DATE)
+            entry.compress_type = method
+            with archive.open(entry, "w", force_zip64=True) as out:
+                np.lib.format.write_array(out, np.asanyarray(array), allow_pickle=False)
 
 
 def read(path: str | os.PathLike, format: str, version: int, names: Sequence[str],

@@ -34,6 +34,13 @@ entropy sums of level ``max_n`` and then dropped.
 Keys: an n-gram's ids are packed into ``words`` unsigned 64-bit integers,
 ``bits = bit_length(V)`` bits per character (ids are non-zero, so n-grams of
 different lengths never share a key).
+
+Canonical results: the statistics depend on the text only, never on how it
+was counted (threads, hash-table sizes, or the partitions of a cluster,
+:mod:`zhtext.distributed`). Rows are ordered by length, then by key; the
+entropy sums ``Σ c log c`` are accumulated in fixed point (integers of
+``2**-20`` nats, :data:`SUM_SCALE`), so their order of arrival cannot change
+a bit.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from numba import njit
@@ -61,6 +68,8 @@ THREADS = max(1, min(2, os.cpu_count() or 1))
 """Counting threads: each level is split into this many hash partitions."""
 DENSE_PAIRS = 1 << 25
 """Bigrams are counted in a dense matrix when (V+1)^2 cells fit in this many (128 MB)."""
+SUM_SCALE = float(1 << 20)
+"""Fixed point of the entropy sums: ``c log c`` is added as ``round(c log c * SUM_SCALE)``."""
 COLUMNS = ("ngram", "length", "count", "probability", "cohesion", "left_entropy",
            "right_entropy", "score")
 
@@ -99,6 +108,21 @@ def _pack(codes, start, length, bits, per_word, key):
     key[:] = 0
     for j in range(length):
         key[j // per_word] |= np.uint64(codes[start + j]) << np.uint64((j % per_word) * bits)
+
+
+@njit(cache=True, inline="always")
+def _gain(c):
+    """``c log c`` in fixed point (see :data:`SUM_SCALE`): integer sums are exact in any order."""
+    return np.int64(c * math.log(c) * SUM_SCALE + 0.5)
+
+
+@njit(cache=True)
+def _gains(counts):
+    """:func:`_gain` of every count."""
+    out = np.empty(counts.shape[0], np.int64)
+    for i in range(counts.shape[0]):
+        out[i] = _gain(counts[i]) if counts[i] > 0 else 0
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -227,7 +251,7 @@ def _neighbour_sums(table, words, first, prev_row_at, prev_left, prev_right):
         c = table[slot, words] & _COUNT_MASK
         if c >= 2:
             start = first[table[slot, words] >> _ID_SHIFT]
-            gain = c * math.log(c)
+            gain = _gain(c)
             if prev_row_at[start] >= 0:
                 prev_right[prev_row_at[start]] += gain
             if prev_row_at[start + 1] >= 0:
@@ -345,31 +369,56 @@ class NgramStats:
     # -- building ------------------------------------------------------------
     @classmethod
     def fit(cls, corpus, max_n: int = 4, min_count: int = 5, entropy: bool = True,
-            progress: ProgressFn | None = None, **encode_options) -> NgramStats:
+            progress: ProgressFn | None = None, *, engine: str = "local", client=None,
+            blocksize: int | None = None, on_stage: Callable[[str], None] | None = None,
+            **encode_options) -> NgramStats:
         """Count the n-grams of ``corpus`` (anything :func:`zhtext.encode.encode` reads, or an
         :class:`~zhtext.encode.EncodedCorpus`).
 
         ``entropy=False`` skips the extra ``max_n + 1`` level and the candidates
         needed only for branching entropies (about twice as fast); the entropy
         columns are then NaN.
+
+        ``engine="dask"`` counts on a Dask cluster (``client``, or a
+        ``LocalCluster`` started for the call) in blocks of ``blocksize`` bytes;
+        ``corpus`` is then files: a path or URL, a list of them, or a
+        :class:`~zhtext.corpus.Corpus` of files. The result is the same, bit for
+        bit (:mod:`zhtext.distributed`). ``on_stage(name)`` announces each stage;
+        ``progress(done, total)`` counts bytes read (local) or tasks done (dask).
         """
+        stage = on_stage or (lambda name: None)
+        if engine == "dask":
+            from .distributed import DEFAULT_BLOCKSIZE, fit_ngrams, sources_of
+
+            sources, options = sources_of(corpus, encode_options)
+            return fit_ngrams(sources, max_n, min_count, entropy, client=client,
+                              blocksize=blocksize or DEFAULT_BLOCKSIZE, progress=progress,
+                              on_stage=stage, **options)
+        if engine != "local":
+            raise InputError(f"engine must be 'local' or 'dask', not {engine!r}")
+        stage("reading")
         encoded = corpus if isinstance(corpus, EncodedCorpus) else encode(corpus, progress=progress,
                                                                           **encode_options)
+        stage("counting n-grams")
         levels = [level for level, _ in count_levels(encoded, max_n, min_count, entropy)]
-        return cls.from_levels(encoded, levels, max_n, min_count, entropy)
+        return cls.from_levels(encoded.vocab, encoded.total, levels, max_n, min_count, entropy)
 
     @classmethod
-    def from_levels(cls, encoded: EncodedCorpus, levels: list[Level], max_n: int, min_count: int,
-                    entropy: bool, cohesions: np.ndarray | None = None) -> NgramStats:
-        """Assemble the statistics from the levels :func:`count_levels` produced
-        (``cohesions``: already computed, in the same row order)."""
+    def from_levels(cls, vocab: Vocabulary, total: int, levels: list[Level], max_n: int,
+                    min_count: int, entropy: bool, cohesions: np.ndarray | None = None) -> NgramStats:
+        """Assemble the statistics from the levels :func:`count_levels` produced, rows in the
+        canonical order (``cohesions``: already computed, in the levels' row order)."""
+        levels, orders = zip(*(lv.in_key_order() for lv in levels))
+        if cohesions is not None:
+            ends = np.cumsum([len(order) for order in orders])[:-1]
+            cohesions = np.concatenate([part[order] for part, order in
+                                        zip(np.split(cohesions, ends), orders)])
         keys = np.concatenate([lv.keys for lv in levels])
         lengths = np.concatenate([np.full(len(lv.counts), lv.n, np.uint8) for lv in levels])
         counts = np.concatenate([lv.counts for lv in levels])
         left = np.concatenate([lv.entropy(lv.left_sum, entropy) for lv in levels])
         right = np.concatenate([lv.entropy(lv.right_sum, entropy) for lv in levels])
-        return cls(encoded.vocab, encoded.total, max_n, min_count, keys, lengths, counts, left,
-                   right, cohesions)
+        return cls(vocab, total, max_n, min_count, keys, lengths, counts, left, right, cohesions)
 
     # -- queries ---------------------------------------------------------------
     def __len__(self) -> int:
@@ -486,15 +535,26 @@ class Level:
     counts: np.ndarray
 
     def __post_init__(self):
-        self.left_sum = np.zeros(len(self.counts))
-        self.right_sum = np.zeros(len(self.counts))
+        self.left_sum = np.zeros(len(self.counts), np.int64)    # fixed point, SUM_SCALE
+        self.right_sum = np.zeros(len(self.counts), np.int64)
 
     def entropy(self, neighbour_sum: np.ndarray, known: bool = True) -> np.ndarray:
-        """H = log c - (1/c) sum c' log c' (see the module docstring); NaN if not ``known``."""
+        """H = log c - (1/c) sum c' log c' (see the module docstring); NaN if not ``known``.
+
+        Computed as ``(⌊c log c⌉ - Σ⌊c' log c'⌉) / c`` in the fixed point of the sums, so
+        a single neighbour gives exactly 0; never below 0.
+        """
         if not known:
             return np.full(len(self.counts), np.nan)
-        c = self.counts.astype(np.float64)
-        return np.log(c) - neighbour_sum / c
+        spread = _gains(self.counts) - neighbour_sum
+        return np.maximum(spread, 0) / (SUM_SCALE * self.counts.astype(np.float64))
+
+    def in_key_order(self) -> tuple[Level, np.ndarray]:
+        """The same level with its rows sorted by key (the canonical order), and the order."""
+        order = np.lexsort(self.keys.T[::-1]) if len(self.counts) else np.arange(0)
+        level = Level(self.n, self.keys[order], self.counts[order])
+        level.left_sum, level.right_sum = self.left_sum[order], self.right_sum[order]
+        return level, order
 
 
 def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int, entropy: bool = True,
@@ -598,7 +658,7 @@ def _pair_sums(matrix, size, unigram_row, left_sum, right_sum):
     for cell in range(matrix.shape[0]):
         c = matrix[cell]
         if c >= 2:
-            gain = c * math.log(c)
+            gain = _gain(c)
             a, b = cell // size, cell % size
             if unigram_row[a] >= 0:
                 right_sum[unigram_row[a]] += gain
