@@ -7,12 +7,16 @@ import sys
 import time
 
 from zhtext.discover import WordDiscoverer
-from zhtext.lexicon import Lexicon, jieba_dictionary
+from zhtext.errors import InputError
+from zhtext.keyness import load_background
+from zhtext.lexicon import RANKINGS, Lexicon, jieba_dictionary
 
 from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
 
 ORDER = 20
+NEW_ONLY_RANK = "score"
+"""Measured against keyness and count on PKU and GSDSimp (docs/benchmarks.md, New words)."""
 DESCRIPTION = """\
 Discover the words of raw Chinese text, with no dictionary and no labels.
 
@@ -20,11 +24,16 @@ N-grams that stick together (cohesion = the weakest split's PMI, above 2, 4, 6
 nats for lengths 2, 3, 4) cover the gaps inside them; the text is cut at every
 uncovered gap, the pieces are counted, and long pieces are back-checked.
 min-count grows with the corpus (2 at 0.4 M characters, 20 at 45 M).
-See docs/discovery.md.
+keyness = Dunning's G² = 2 Σ O ln(O/E) of each word's count against general
+text (--background; by default the shipped base model), signed: + where the
+corpus over-represents the word. See docs/discovery.md.
 
 examples:
   zhtext discover corpora/hongloumeng.txt --top 20
   zhtext discover corpora/hongloumeng.txt --rank score -o lexicon.tsv
+  zhtext discover corpora/hongloumeng.txt --new-only --rank keyness --top 20
+  tail -n 1300 corpora/hongloumeng.txt > late.txt
+  head -n 1300 corpora/hongloumeng.txt | zhtext discover - --rank keyness --background late.txt --top 20
   zhtext discover corpora/hongloumeng.txt --new-only --format jieba -o userdict.txt
   python -c 'import jieba; jieba.load_userdict("userdict.txt"); print(jieba.lcut("宝玉笑道"))'"""
 
@@ -38,15 +47,19 @@ def register(subparsers) -> None:
     out.add_argument("-o", "--output", default="-",
                      help="output file, written atomically (default: standard output)")
     out.add_argument("--format", choices=("tsv", "jieba"), default="tsv",
-                     help="tsv: word, count, cohesion, left/right entropy, score with a header "
-                          "(default); jieba: 'word count' lines for jieba.load_userdict")
+                     help="tsv: word, count, cohesion, left/right entropy, score, keyness with a "
+                          "header (default); jieba: 'word count' lines, a dictionary of its own, "
+                          "or with --new-only 'word frequency' lines for jieba.load_userdict, the "
+                          "frequency calibrated against jieba's dict.txt so an entry only fills "
+                          "what jieba would cut into single characters (docs/discovery.md)")
     out.add_argument("--top", type=int, metavar="K", help="keep the K best words")
     out.add_argument("--min-length", type=int, default=2, metavar="L",
                      help="shortest word to report (default: 2)")
-    out.add_argument("--rank", choices=("count", "score"),
-                     help="order by count (the default for all words) or by score = cohesion + "
+    out.add_argument("--rank", choices=tuple(RANKINGS),
+                     help="order by count (the default for all words), by score = cohesion + "
                           "min(H_L, H_R) (the default with --new-only: rare but strongly bound "
-                          "strings first, which is where new words are)")
+                          "strings first, which is where new words are), or by keyness = G² "
+                          "against the background, signed: what the corpus over-represents first")
     out.add_argument("--new-only", action="store_true",
                      help="drop words already in a reference dictionary (jieba's dict.txt "
                           "unless --reference is given), traditional forms of known words "
@@ -55,6 +68,11 @@ def register(subparsers) -> None:
     out.add_argument("--reference", metavar="FILE", action="append",
                      help="a dictionary for --new-only: a word list, jieba dictionary or "
                           "zhtext lexicon (repeat for several)")
+    out.add_argument("--background", metavar="FILE", default="default",
+                     help="general text for the keyness column: raw text (its words counted "
+                          "exactly), a lexicon with counts (zhtext TSV or 'word count' lines), a "
+                          "zhtext segmenter model (.npz), or 'none' (no keyness); default: the "
+                          "shipped base model (45 M characters of general text)")
     out.add_argument("--mixed", action="store_true",
                      help="also keep terms holding letters, as whole runs (iPhone15, B超, DDR3); "
                           "by default entries are Chinese characters only, never numbers or "
@@ -70,7 +88,7 @@ def register(subparsers) -> None:
     algo.add_argument("--min-entropy", type=float, metavar="H",
                       help="also require min(left, right) branching entropy >= H nats")
     add_quiet_option(p)
-    p.set_defaults(func=run, reads=("corpus", "reference"), writes=("output",))
+    p.set_defaults(func=run, reads=("corpus", "reference", "background"), writes=("output",))
 
 
 def _thresholds(text: str | None, max_n: int) -> tuple[float, ...] | None:
@@ -83,11 +101,21 @@ def _thresholds(text: str | None, max_n: int) -> tuple[float, ...] | None:
     return (0.0, *values)
 
 
+def _rank(args: argparse.Namespace, background) -> str:
+    """The ranking asked for, or the default; keyness needs a background."""
+    if args.rank == "keyness" and background is None:
+        raise InputError("--rank keyness needs a background: give --background FILE "
+                         "(raw text, a lexicon with counts or a model)")
+    return args.rank or (NEW_ONLY_RANK if args.new_only else "count")
+
+
 def run(args: argparse.Namespace) -> int:
     corpus = open_corpus(args)
+    background = load_background(args.background)
+    rank = _rank(args, background)
     finder = WordDiscoverer(max_n=args.max_n, min_count=args.min_count,
                             thresholds=_thresholds(args.thresholds, args.max_n),
-                            min_entropy=args.min_entropy, mixed=args.mixed)
+                            min_entropy=args.min_entropy, mixed=args.mixed, background=background)
     started = time.perf_counter()
     with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
         finder.fit(corpus, progress=bar, on_stage=bar.stage)
@@ -96,8 +124,7 @@ def run(args: argparse.Namespace) -> int:
         lexicon = finder.new_words(known)
     else:
         lexicon = finder.lexicon_
-    lexicon = lexicon.with_min_length(args.min_length).ranked(args.rank or ("score" if args.new_only
-                                                                             else "count"))
+    lexicon = lexicon.with_min_length(args.min_length).ranked(rank)
     if args.top is not None:
         lexicon = lexicon.top(args.top)
     if finder.stats_.total == 0:
@@ -107,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
                    "--mixed keeps terms with letters): the lexicon is empty")
     if corpus.replacements:
         warn(args, f"{corpus.replacements} undecodable byte sequences were replaced by U+FFFD")
-    lexicon.save(args.output, format=args.format)
+    extends = jieba_dictionary() if args.new_only and args.format == "jieba" else None
+    lexicon.save(args.output, format=args.format, extends=extends)
     say(args, f"{len(lexicon)} words from {finder.stats_.total:,} characters "
               f"(min count {finder.min_count_}) in {time.perf_counter() - started:.1f} s"
               + ("" if args.output == "-" else f" -> {args.output}"))

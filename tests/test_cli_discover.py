@@ -101,3 +101,49 @@ def test_module_entry_point_and_help(cli):
     result = subprocess.run([sys.executable, "-m", "zhtext", "discover", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "examples:" in result.stdout
+
+
+def test_keyness_against_a_background_file(cli, tmp_path, bundled):
+    """Planted domain words rank first against general text given as raw text (counted exactly);
+    near the top against its discovered lexicon, which lacks the words its own discovery kept
+    inside longer pieces (they count 0 there)."""
+    lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:2000]
+    domain = [f"鲲鹏芯{line}墨子号" if i % 40 == 0 else line for i, line in enumerate(lines[0::2])]
+    corpus, general = tmp_path / "domain.txt", tmp_path / "general.txt"
+    corpus.write_text("\n".join(domain) + "\n", encoding="utf-8")
+    general.write_text("\n".join(lines[1::2]) + "\n", encoding="utf-8")
+    assert cli("discover", str(general), "-o", str(tmp_path / "general.tsv"), "-q").returncode == 0
+    for background, top in ((general, 5), (tmp_path / "general.tsv", 20)):
+        result = cli("discover", str(corpus), "--rank", "keyness", "--background", str(background),
+                     "--top", str(top), "-q")
+        assert result.returncode == 0, result.stderr
+        rows = [row.split("\t") for row in result.stdout.splitlines()]
+        assert rows[0][-1] == "keyness" and all(float(row[-1]) > 0 for row in rows[1:])
+        assert {"鲲鹏芯", "墨子号"} <= {row[0] for row in rows[1:]}, rows
+
+
+@pytest.mark.parametrize("background, content, message", [
+    ("none", None, "needs a background"),
+    ("missing.txt", None, "no such file"),
+    ("model.npz", b"PK\x03\x04 not a zip", "model.npz"),
+    ("counts.txt", "宝玉 12\n黛玉 x\n".encode("utf-8"), "not a number"),
+    ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary file"),
+])
+def test_bad_background_is_one_line(cli, tmp_path, novel_slice, background, content, message):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(novel_slice, encoding="utf-8")
+    path = background if background == "none" else str(tmp_path / background)
+    if content is not None:
+        (tmp_path / background).write_bytes(content)
+    result = cli("discover", str(corpus), "--rank", "keyness", "--background", path,
+                 "-o", str(tmp_path / "out.tsv"))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.tsv").exists()
+
+
+def test_background_none_leaves_keyness_out(cli, tmp_path, novel_slice):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(novel_slice, encoding="utf-8")
+    rows = cli("discover", str(corpus), "--background", "none", "--top", "3", "-q").stdout.splitlines()
+    assert rows[0].endswith("\tkeyness") and all(row.endswith("\tnan") for row in rows[1:])

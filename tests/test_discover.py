@@ -5,7 +5,10 @@ import random
 import jieba
 import pytest
 
+import numpy as np
+
 from zhtext.discover import WordDiscoverer, default_min_count, discover
+from zhtext.errors import InputError
 from zhtext.lexicon import Lexicon
 from zhtext.ngrams import NgramStats
 
@@ -215,4 +218,133 @@ def test_cli_numbers_only_corpus_warns(cli, tmp_path):
     corpus.write_text("2008 1999 3.14 hello world DDR3\n" * 50, encoding="utf-8")
     result = cli("discover", str(corpus))
     assert result.returncode == 0 and "lexicon is empty" in result.stderr
-    assert result.stdout.splitlines() == ["word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore"]
+    assert result.stdout.splitlines() == ["word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore\tkeyness"]
+
+
+# -- keyness: domain contrast against a background -----------------------------------------
+def test_keyness_is_signed_dunning_g2():
+    stats = pytest.importorskip("scipy.stats")
+    from zhtext.keyness import keyness
+
+    rng = random.Random(0)
+    for _ in range(50):
+        size_a, size_b = rng.randint(100, 10**6), rng.randint(100, 10**7)
+        a, b = rng.randint(1, 99), rng.randint(0, 99)
+        table = [[a, b], [size_a - a, size_b - b]]
+        g2 = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")[0]
+        sign = 1 if a / size_a > b / size_b else -1
+        assert keyness([a], size_a, [b], size_b)[0] == pytest.approx(sign * g2, rel=1e-9, abs=1e-9)
+    assert keyness([7], 1000, [14], 2000)[0] == 0   # the same rate: no contrast
+    absent = keyness([2, 20], 10**5, [0, 0], 10**7)   # b = 0: finite, growing with a
+    assert np.isfinite(absent).all() and 0 < absent[0] < absent[1]
+
+
+def test_occurrences_are_exact_string_counts():
+    from zhtext.encode import encode
+    from zhtext.keyness import occurrences
+
+    rng = random.Random(1)
+    lines = ["".join(rng.choices("哈哈一二三問问題题，", k=rng.randint(0, 30))) for _ in range(300)]
+    words = ["哈", "哈哈", "哈哈哈", "一二", "二三一", "问题", "問題", "甲乙"]
+    fold = {"問": "问", "題": "题"}
+    folded = ["".join(fold.get(c, c) for c in line) for line in lines]
+
+    def overlapping(word, line):
+        return sum(line.startswith(word, i) for i in range(len(line)))
+
+    expected = [sum(overlapping("".join(fold.get(c, c) for c in w), line) for line in folded)
+                for w in words]
+    assert occurrences(encode(lines), words).tolist() == expected
+    assert expected[5] == expected[6] > 0   # traditional and simplified forms pooled
+
+
+def domain_and_general(bundled, seed=3):
+    """A domain corpus and general text, both from 红楼梦's first 3,000 paragraphs: the even ones
+    with planted domain words (not in the novel, 40 times each), and the odd ones as they are."""
+    lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:3000]
+    rng = random.Random(seed)
+    domain = lines[0::2]
+    for word in ("鲲鹏芯", "墨子号", "天宫站"):
+        for _ in range(40):
+            k = rng.randrange(len(domain))
+            at = rng.randrange(len(domain[k]) + 1)
+            domain[k] = domain[k][:at] + word + domain[k][at:]
+    return domain, lines[1::2]
+
+
+@pytest.mark.parametrize("kind", ["corpus", "lexicon", "model"])
+def test_planted_domain_words_rank_first_by_keyness(bundled, tmp_path, kind):
+    from zhtext.corpus import Corpus
+
+    domain, general = domain_and_general(bundled)
+    if kind == "lexicon":   # general text's own discovered lexicon with counts, as a TSV file
+        discover(general).save(tmp_path / "general.tsv")
+        background = tmp_path / "general.tsv"
+    else:
+        background = Corpus.from_texts(general) if kind == "corpus" else "default"
+    lexicon = WordDiscoverer(background=background).fit(domain).lexicon_.with_min_length(2)
+    ranked = lexicon.ranked("keyness").words
+    planted = [ranked.index(w) for w in ("鲲鹏芯", "墨子号", "天宫站")]
+    general_words = [ranked.index(w) for w in ("我们", "一个", "没有", "自己") if w in lexicon]
+    assert len(general_words) >= 3 and max(planted) < min(general_words), (planted, general_words)
+    if kind != "model":   # against the novel itself only the planted words are new
+        assert max(planted) < 15, planted
+    assert (lexicon.keyness[np.isfinite(lexicon.keyness)] < 0).any()   # under-represented: negative
+
+
+def test_keyness_needs_a_background():
+    _, lines = planted_corpus(seed=7, sentences=300)
+    lexicon = discover(lines)
+    assert np.isnan(lexicon.keyness).all()
+    with pytest.raises(InputError, match="background"):
+        lexicon.ranked("keyness")
+    with pytest.raises(InputError):
+        lexicon.ranked("surprise")
+
+
+def test_keyness_survives_tsv_round_trip(tmp_path):
+    from zhtext.keyness import Background
+
+    _, lines = planted_corpus(seed=8, sentences=600)
+    general = Lexicon.from_columns(["的", "了"], [1000, 500])
+    lexicon = WordDiscoverer(background=Background.from_lexicon(general)).fit(lines).lexicon_
+    assert np.isfinite(lexicon.keyness).all() and (lexicon.keyness > 0).all()   # none in general
+    lexicon.save(tmp_path / "lex.tsv")
+    again = Lexicon.load(tmp_path / "lex.tsv")
+    assert np.allclose(again.keyness, lexicon.keyness, atol=1e-4)
+    assert again.ranked("keyness").words == lexicon.ranked("keyness").words
+
+
+def test_jieba_export_only_fills_single_character_cuts(bundled, tmp_path):
+    """With the calibrated export loaded, jieba (HMM off) changes a sentence's cut where it cut
+    the span into single characters; compounds of its own words are left out."""
+    from zhtext.lexicon import jieba_dictionary, jieba_frequencies
+
+    plain = jieba.Tokenizer()
+    assert jieba_frequencies(["特别是", "过程中"], plain) == [0, 0]
+    lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:1500]
+    finder = WordDiscoverer().fit(lines)
+    new = finder.new_words(Lexicon.load(jieba_dictionary()).words)
+    new.save(tmp_path / "user.txt", format="jieba", extends=plain)
+    entries = dict(line.split() for line in (tmp_path / "user.txt").read_text(encoding="utf-8").splitlines())
+    assert entries and all(int(f) >= 1 for f in entries.values())
+    extended = jieba.Tokenizer()
+    extended.load_userdict(str(tmp_path / "user.txt"))
+    changed = single = 0
+    for line in lines[:1000]:
+        before = _spans(plain.lcut(line, HMM=False))
+        for start, end in _spans(extended.lcut(line, HMM=False)) - before:
+            inside = [(a, b) for a, b in before if start <= a and b <= end]
+            changed += 1
+            single += sum(b - a for a, b in inside) == end - start and all(b - a == 1 for a, b in inside)
+    # frequencies are integers: an entry at the least, 1, may also beat a few cuts into words
+    assert changed > 100 and single >= 0.9 * changed, (single, changed)
+
+
+def _spans(words):
+    """The (start, end) offsets of a cut's words."""
+    out, at = set(), 0
+    for word in words:
+        out.add((at, at + len(word)))
+        at += len(word)
+    return out

@@ -26,6 +26,10 @@ corpus of :mod:`zhtext.encode`:
    characters next to its occurrences as a piece (edges count as distinct
    neighbours, see :mod:`zhtext.ngrams`), and the score ``coh + min(H_L, H_R)``.
    An optional filter ``min_entropy`` drops words with ``min(H_L, H_R)`` below it.
+5. **Entries.** A lexicon entry is made of Chinese characters
+   (:func:`zhtext.lexicon.is_lexicon_word`): bare numbers, Latin words and
+   number + unit strings are dropped, unless ``mixed``, which keeps terms that
+   hold a letter (``iPhone15``, ``B超``) as whole runs.
 6. **New words** (:meth:`WordDiscoverer.new_words`), against a reference
    dictionary: a word is known if its simplified form is in it; and a word
    ``w = xy`` that splits into two *free* known words is a collocation of
@@ -37,10 +41,11 @@ corpus of :mod:`zhtext.encode`:
    Only splits into two parts are tried: almost every single character is a
    known word, so splits into more parts would call nearly any name or term
    a sequence of known words.
-5. **Entries.** A lexicon entry is made of Chinese characters
-   (:func:`zhtext.lexicon.is_lexicon_word`): bare numbers, Latin words and
-   number + unit strings are dropped, unless ``mixed``, which keeps terms that
-   hold a letter (``iPhone15``, ``B超``) as whole runs.
+7. **Keyness** (with a ``background``, :mod:`zhtext.keyness`): each word's
+   signed Dunning log-likelihood ratio ``G² = 2 Σ O ln(O/E)`` over the 2×2
+   table of its occurrences ``a`` in the corpus (``A`` characters) and ``b``
+   in general text (``B`` characters), positive where ``a/A > b/B``: what the
+   corpus over-represents, its domain's words, ranks first.
 
 ``min_count`` grows with the corpus: by default
 ``max(2, round(3 * sqrt(T / 10^6)))`` for ``T`` word characters (2 at 0.4 M
@@ -62,6 +67,7 @@ from .corpus import ProgressFn
 from .encode import EncodedCorpus, encode
 from .errors import InputError
 from .hashing import splitmix64
+from .keyness import load_background, occurrences
 from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _pack,
                      count_levels)
@@ -88,7 +94,9 @@ class WordDiscoverer:
 
     Parameters are described in the module docstring. ``min_count=None`` and
     ``thresholds=None`` use the defaults derived from the corpus size and
-    ``max_n``.
+    ``max_n``. ``background``: general text to compute each word's keyness
+    against (anything :func:`zhtext.keyness.load_background` takes, e.g.
+    ``"default"`` for the shipped base model); ``None``: no keyness column.
     """
 
     max_n: int = 4
@@ -96,12 +104,14 @@ class WordDiscoverer:
     thresholds: tuple[float, ...] | None = None
     min_entropy: float | None = None
     mixed: bool = False
+    background: object = None
 
     def fit(self, corpus, progress: ProgressFn | None = None,
             on_stage: Callable[[str], None] | None = None, **encode_options) -> WordDiscoverer:
         """Learn the lexicon of ``corpus``; ``progress(done, total)`` follows the reading (bytes)
         and ``on_stage(name)`` announces each later stage."""
         stage = on_stage or (lambda name: None)
+        background = load_background(self.background)
         stage("reading")
         encoded = corpus if isinstance(corpus, EncodedCorpus) else encode(
             corpus, progress=progress, **encode_options)
@@ -113,7 +123,7 @@ class WordDiscoverer:
                              f"not {len(self.thresholds_)}")
         self.stats_, covered, passed = self._cohesive_ngrams(encoded)
         stage("segmenting and back-checking")
-        self.lexicon_ = self._pieces(encoded, covered, passed)
+        self.lexicon_ = self._pieces(encoded, covered, passed, background)
         return self
 
     def _cohesive_ngrams(self, encoded: EncodedCorpus):
@@ -148,8 +158,10 @@ class WordDiscoverer:
         ceiling = np.log(max(total, 1) / counts)
         return (np.asarray(lengths) > 1) & ((cohesion >= theta) | (cohesion >= NEAR_CEILING * ceiling))
 
-    def _pieces(self, encoded: EncodedCorpus, covered: np.ndarray, passed: np.ndarray) -> Lexicon:
-        """Rough-segment, count and back-check the pieces; measure the survivors."""
+    def _pieces(self, encoded: EncodedCorpus, covered: np.ndarray, passed: np.ndarray,
+                background) -> Lexicon:
+        """Rough-segment, count and back-check the pieces; measure the survivors (their keyness
+        from their counts in the background's unit: strings, or words, i.e. pieces)."""
         stats, layout = self.stats_, self.stats_.layout
         piece_at = np.full(len(encoded.codes), -1, np.int32)
         han = np.array([True] + [is_han(c) for c in encoded.vocab.chars], dtype=np.bool_)   # 0: a break
@@ -167,9 +179,14 @@ class WordDiscoverer:
                                                                           length.tolist())]
         freedom = np.minimum(left, right)
         score = np.where(length > 1, cohesion + freedom, freedom)
-        lexicon = Lexicon.from_columns(words, count, cohesion=cohesion, left_entropy=left,
-                                       right_entropy=right, score=score)
         keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
+        keyness = np.full(len(words), np.nan)
+        if background is not None:
+            kept = [w for w, k in zip(words, keep) if k]
+            seen = occurrences(encoded, kept) if background.unit == "string" else count[keep]
+            keyness[keep] = background.keyness(kept, seen, encoded.total)
+        lexicon = Lexicon.from_columns(words, count, cohesion=cohesion, left_entropy=left,
+                                       right_entropy=right, score=score, keyness=keyness)
         if self.min_entropy is not None:
             keep &= freedom >= self.min_entropy
         return lexicon.select(keep).ranked("count")
@@ -206,14 +223,15 @@ class WordDiscoverer:
 
 def discover(corpus, max_n: int = 4, min_count: int | None = None,
              thresholds: tuple[float, ...] | None = None, min_entropy: float | None = None,
-             progress: ProgressFn | None = None, mixed: bool = False, **encode_options) -> Lexicon:
+             progress: ProgressFn | None = None, mixed: bool = False, background=None,
+             **encode_options) -> Lexicon:
     """The words of ``corpus`` as a :class:`~zhtext.lexicon.Lexicon`, most frequent first.
 
     >>> lexicon = discover("corpora/hongloumeng.txt")            # doctest: +SKIP
     >>> lexicon.top(3).words                                       # doctest: +SKIP
     ('宝玉', '什么', '一个')
     """
-    finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy, mixed)
+    finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy, mixed, background)
     return finder.fit(corpus, progress=progress, **encode_options).lexicon_
 
 

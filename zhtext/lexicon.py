@@ -3,9 +3,11 @@
 Two file formats:
 
 * **TSV** (default): a header, then ``word  count  cohesion  left_entropy
-  right_entropy  score`` per line (tab separated; the first two columns are
-  always ``word`` and ``count``).
-* **jieba**: ``word count`` per line, loadable with ``jieba.load_userdict``.
+  right_entropy  score  keyness`` per line (tab separated; the first two columns are
+  always ``word`` and ``count``; ``nan`` where a statistic is missing).
+* **jieba**: ``word count`` per line, loadable with ``jieba.load_userdict``;
+  with ``extends`` (the dictionary it will be added to), a frequency calibrated
+  against that dictionary instead of the count (:func:`jieba_frequencies`).
 
 :meth:`Lexicon.load` reads both, and any jieba dictionary (``word [count [tag]]``).
 """
@@ -25,7 +27,9 @@ from .atomic import atomic_open
 from .errors import InputError
 from .tokens import is_han
 
-STAT_COLUMNS = ("cohesion", "left_entropy", "right_entropy", "score")
+STAT_COLUMNS = ("cohesion", "left_entropy", "right_entropy", "score", "keyness")
+RANKINGS = {"count": ("counts", "score"), "score": ("score", "counts"), "keyness": ("keyness", "counts")}
+"""Each ranking's key, then the key that breaks its ties (then the word)."""
 FORMATS = ("tsv", "jieba")
 
 
@@ -37,13 +41,16 @@ class Entry:
     left_entropy: float = math.nan
     right_entropy: float = math.nan
     score: float = math.nan
+    keyness: float = math.nan
 
 
 @dataclass(frozen=True)
 class Lexicon:
     """Words with counts and statistics, in rank order (index 0 = best).
 
-    Columns are numpy arrays aligned with :attr:`words`; missing statistics are NaN.
+    Columns are numpy arrays aligned with :attr:`words`; missing statistics are NaN
+    (``keyness``, the signed G² against a background (:mod:`zhtext.keyness`), is there
+    only when discovery was given a background).
     """
 
     words: tuple[str, ...]
@@ -52,6 +59,7 @@ class Lexicon:
     left_entropy: np.ndarray
     right_entropy: np.ndarray
     score: np.ndarray
+    keyness: np.ndarray
     _index: dict = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
@@ -98,12 +106,16 @@ class Lexicon:
         return self._take(np.flatnonzero(mask))
 
     def ranked(self, by: str = "count") -> Lexicon:
-        """Sorted by ``count`` or ``score`` (descending; ties by the other key, then the word)."""
-        if by not in ("count", "score"):
-            raise InputError(f"rank by 'count' or 'score', not {by!r}")
-        primary, secondary = (self.counts, self.score) if by == "count" else (self.score, self.counts)
-        order = sorted(range(len(self)), key=lambda i: (-primary[i], -np.nan_to_num(secondary[i]),
-                                                        self.words[i]))
+        """Sorted by ``count``, ``score`` or ``keyness`` (descending; ties by count, or by score
+        for ``count``, then the word; a missing value ranks last)."""
+        if by not in RANKINGS:
+            raise InputError(f"rank by {' or '.join(map(repr, RANKINGS))}, not {by!r}")
+        if by == "keyness" and len(self) and np.isnan(self.keyness).all():
+            raise InputError("no keyness to rank by: discover with a background "
+                             "(WordDiscoverer(background=...), zhtext discover --background)")
+        primary, secondary = (np.nan_to_num(np.asarray(getattr(self, name), dtype=np.float64),
+                                            nan=-np.inf) for name in RANKINGS[by])
+        order = sorted(range(len(self)), key=lambda i: (-primary[i], -secondary[i], self.words[i]))
         return self._take(order)
 
     def _take(self, order) -> Lexicon:
@@ -132,19 +144,29 @@ class Lexicon:
         return self.select(np.array([simplified(w) not in known for w in self.words], dtype=bool))
 
     # -- files -------------------------------------------------------------------
-    def save(self, path: str | os.PathLike, format: str = "tsv") -> None:
-        """Write atomically as ``tsv`` or ``jieba`` (``path == '-'``: standard output)."""
+    def save(self, path: str | os.PathLike, format: str = "tsv", extends=None) -> None:
+        """Write atomically as ``tsv`` or ``jieba`` (``path == '-'``: standard output).
+
+        ``extends`` (jieba format only): the jieba dictionary the file will be loaded
+        into with ``load_userdict`` (a ``jieba.Tokenizer``, or the path of its
+        ``dict.txt``); each entry then gets the frequency :func:`jieba_frequencies`
+        calibrates, and entries jieba can already build from its own words are left
+        out. Without it, each entry's frequency is its count (a dictionary of its own).
+        """
         if format not in FORMATS:
             raise InputError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        if format == "jieba":
+            words = [w for w in self.words if jieba_safe(w)]
+            counts = (jieba_frequencies(words, extends) if extends is not None
+                      else [self[w].count for w in words])
         with atomic_open(path) as out:
             if format == "jieba":
-                out.writelines(f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist())
-                               if jieba_safe(w))
+                out.writelines(f"{w} {c}\n" for w, c in zip(words, counts) if c)
                 return
             out.write("word\tcount\t" + "\t".join(STAT_COLUMNS) + "\n")
             for e in self.entries():
-                out.write(f"{e.word}\t{e.count}\t{e.cohesion:.4f}\t{e.left_entropy:.4f}\t"
-                          f"{e.right_entropy:.4f}\t{e.score:.4f}\n")
+                out.write(f"{e.word}\t{e.count}\t" + "\t".join(f"{getattr(e, c):.4f}"
+                                                             for c in STAT_COLUMNS) + "\n")
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Lexicon:
@@ -193,6 +215,39 @@ def jieba_safe(word: str) -> bool:
     """
     return bool(word) and not (word[0].isalnum() and not is_han(word[0])) and \
         not (word[-1].isalnum() and not is_han(word[-1])) and not any(c.isspace() for c in word)
+
+
+def jieba_frequencies(words: Iterable[str], dictionary) -> list[int]:
+    """The frequency to give each new word in a jieba user dictionary, 0 to leave it out.
+
+    jieba cuts a sentence into the words maximising ``Σ log(f(w)/T)`` (``f``: the
+    dictionary's frequencies, ``T`` their total; a character it lacks counts 1). A word
+    ``w = c_1..c_n`` with ``f(w) = T Π_i f(c_i)/T`` ties with its own cut into single
+    characters, so with ``f(w) = ⌊T Π_i f(c_i)/T⌋ + 1`` it wins where jieba would
+    otherwise cut its span into single characters (which the HMM may then join), and
+    loses to the words jieba has. A word whose cut by jieba alone holds a word of two or
+    more characters (特别是 = 特别 + 是) is 0: the dictionary already decides how to cut
+    it, and the entry could only make jieba coarser. jieba's frequencies are integers, so
+    the least written is 1; for most words of three or more characters that is above the
+    calibrated value, and such an entry also beats a few cuts into words (自卸/了/妆 ->
+    自/卸了妆).
+
+    ``dictionary``: a ``jieba.Tokenizer`` or the path of a jieba dictionary.
+    """
+    import jieba
+
+    tokenizer = dictionary if isinstance(dictionary, jieba.Tokenizer) else \
+        jieba.Tokenizer(dictionary=str(dictionary))
+    tokenizer.check_initialized()
+    log_total = math.log(tokenizer.total)
+    out = []
+    for word in words:
+        if any(len(piece) > 1 for piece in tokenizer.cut(word, HMM=False)):
+            out.append(0)
+            continue
+        log_f = sum(math.log(tokenizer.FREQ.get(c) or 1) for c in word) - (len(word) - 1) * log_total
+        out.append(int(math.exp(min(log_f, 50.0))) + 1)
+    return out
 
 
 def is_lexicon_word(word: str, mixed: bool = False) -> bool:

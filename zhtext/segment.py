@@ -174,6 +174,27 @@ def _lookup(keys: np.ndarray, index: np.ndarray, rows: np.ndarray) -> np.ndarray
     return out
 
 
+@njit(cache=True, nogil=True)
+def _count_words(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, index: np.ndarray,
+                 width: int, counts: np.ndarray) -> None:
+    """Add to ``counts[row]`` every occurrence, inside a fragment of ``codes`` (read as code
+    points through ``points``; 0 ends a fragment), of each word of a :func:`_word_table` of at
+    most ``width`` characters. From each start the string grows while it is a word or a prefix
+    of one, so a pass costs about one lookup per character plus one per word occurrence."""
+    for i in range(codes.shape[0]):
+        h = _SEED
+        for j in range(i, min(i + width, codes.shape[0])):
+            point = points[codes[j]]
+            if point == 0:
+                break
+            h = _extend(h, point)
+            slot = _slot(keys, h)
+            if keys[slot] != h:
+                break
+            if index[slot] >= 0:
+                counts[index[slot]] += 1
+
+
 # -- learning ----------------------------------------------------------------
 def _vocab_points(vocab) -> np.ndarray:
     """Code point of each character id (index 0, a break, is 0): the table through which
