@@ -12,6 +12,7 @@ from zhtext.keyness import load_background
 from zhtext.lexicon import RANKINGS, Lexicon, jieba_dictionary
 
 from .common import add_input_options, add_quiet_option, open_corpus, say, warn
+from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
 ORDER = 20
@@ -35,7 +36,8 @@ examples:
   tail -n 1300 corpora/hongloumeng.txt > late.txt
   head -n 1300 corpora/hongloumeng.txt | zhtext discover - --rank keyness --background late.txt --top 20
   zhtext discover corpora/hongloumeng.txt --new-only --format jieba -o userdict.txt
-  python -c 'import jieba; jieba.load_userdict("userdict.txt"); print(jieba.lcut("宝玉笑道"))'"""
+  python -c 'import jieba; jieba.load_userdict("userdict.txt"); print(jieba.lcut("宝玉笑道"))'
+  zhtext discover corpora/hongloumeng.txt --engine dask --workers 2 --blocksize 1MiB -o lexicon.tsv"""
 
 
 def register(subparsers) -> None:
@@ -87,6 +89,7 @@ def register(subparsers) -> None:
                       help="cohesion thresholds in nats for lengths 2..N (default: 2,4,6,...)")
     algo.add_argument("--min-entropy", type=float, metavar="H",
                       help="also require min(left, right) branching entropy >= H nats")
+    add_engine_options(p)
     add_quiet_option(p)
     p.set_defaults(func=run, reads=("corpus", "reference", "background"), writes=("output",))
 
@@ -110,15 +113,22 @@ def _rank(args: argparse.Namespace, background) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    corpus = open_corpus(args)
+    corpus = open_corpus(args) if args.engine == "local" else None
     background = load_background(args.background)
     rank = _rank(args, background)
     finder = WordDiscoverer(max_n=args.max_n, min_count=args.min_count,
                             thresholds=_thresholds(args.thresholds, args.max_n),
                             min_entropy=args.min_entropy, mixed=args.mixed, background=background)
     started = time.perf_counter()
-    with ProgressBar("reading", enabled=None if not args.quiet else False) as bar:
-        finder.fit(corpus, progress=bar, on_stage=bar.stage)
+    block_bytes = blocksize(args)
+    with cluster_client(args) as client, \
+            ProgressBar("reading", unit="B" if client is None else "tasks",
+                        enabled=None if not args.quiet else False) as bar:
+        if client is None:
+            finder.fit(corpus, progress=bar, on_stage=bar.stage)
+        else:
+            finder.fit(args.corpus, progress=bar, on_stage=bar.stage, engine="dask", client=client,
+                       blocksize=block_bytes, encoding=args.encoding, errors=args.errors)
     if args.new_only:
         known = [w for path in args.reference or [jieba_dictionary()] for w in Lexicon.load(path).words]
         lexicon = finder.new_words(known)
@@ -132,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     elif not len(finder.lexicon_):
         warn(args, "no Chinese words found (numbers and Latin words are not entries; "
                    "--mixed keeps terms with letters): the lexicon is empty")
-    if corpus.replacements:
+    if corpus is not None and corpus.replacements:
         warn(args, f"{corpus.replacements} undecodable byte sequences were replaced by U+FFFD")
     extends = jieba_dictionary() if args.new_only and args.format == "jieba" else None
     lexicon.save(args.output, format=args.format, extends=extends)

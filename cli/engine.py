@@ -31,7 +31,7 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                        help="memory of each local worker, e.g. 4GiB (default: the machine's, "
                             "shared out)")
     group.add_argument("--blocksize", metavar="SIZE",
-                       help="bytes of text per task, cut at newlines (default: 64MiB)")
+                       help="bytes of text per task, cut at newlines (default: 32MiB)")
 
 
 @contextlib.contextmanager

@@ -84,7 +84,8 @@ def test_traditional_folding_and_mixed_files(client, tmp_path, bundled):
     from zhtext.script import fold_table
 
     big = tmp_path / "novel.txt"
-    big.write_bytes((bundled / "hongloumeng.txt").read_bytes()[:300_000])
+    text = (bundled / "hongloumeng.txt").read_bytes()
+    big.write_bytes(text[: text.index(b"\n", 300_000) + 1])
     small = tmp_path / "traditional.txt"
     small.write_text("寶玉說道：「問題不大。」\n宝玉说道问题\n", encoding="utf-8")
     sources = [big, small]
@@ -167,3 +168,39 @@ def test_cli_errors(cli, tmp_path, bundled):
         result = cli("ngrams", source, "-o", str(out), *args)
         assert result.returncode != 0 and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+WORDS = ["中国", "人民", "银行", "的", "了", "研究生", "命", "iPhone15", "２０", "，", " ", "問題", "问题"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map("".join), max_size=40),
+       blocksize=st.integers(1, 300), mixed=st.booleans())
+def test_discovery_equals_one_machine(client, lines, blocksize, mixed):
+    from zhtext.discover import WordDiscoverer
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.txt"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        local = WordDiscoverer(min_count=2, mixed=mixed).fit(path)
+        remote = WordDiscoverer(min_count=2, mixed=mixed).fit(path, engine="dask", client=client,
+                                                            blocksize=blocksize)
+    assert_same(local.stats_, remote.stats_)
+    assert local.lexicon_.words == remote.lexicon_.words
+    for column in ("counts", "cohesion", "left_entropy", "right_entropy", "score"):
+        assert np.array_equal(getattr(local.lexicon_, column), getattr(remote.lexicon_, column),
+                              equal_nan=True), column
+
+
+def test_cli_discover_is_byte_identical(cli, client, tmp_path, bundled):
+    source = tmp_path / "novel.txt"
+    text = (bundled / "hongloumeng.txt").read_bytes()
+    source.write_bytes(text[: text.index(b"\n", 600_000) + 1])
+    outputs = []
+    for engine in (["--engine", "local"], ["--engine", "dask", "--scheduler", client.scheduler.address,
+                                           "--blocksize", "50kB"]):
+        for options in ([], ["--new-only", "--format", "jieba"], ["--background", "none", "--rank", "score"]):
+            out = tmp_path / f"{len(outputs)}.txt"
+            cli("discover", str(source), "-o", str(out), *options, *engine, check=True)
+            outputs.append(out.read_bytes())
+    assert outputs[:3] == outputs[3:] and all(outputs)

@@ -69,8 +69,8 @@ from .errors import InputError
 from .hashing import splitmix64
 from .keyness import load_background, occurrences
 from .lexicon import Lexicon, is_lexicon_word
-from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _pack,
-                     count_levels)
+from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _gain, _pack,
+                     count_levels, entropies)
 from .tokens import is_han
 
 
@@ -107,24 +107,43 @@ class WordDiscoverer:
     background: object = None
 
     def fit(self, corpus, progress: ProgressFn | None = None,
-            on_stage: Callable[[str], None] | None = None, **encode_options) -> WordDiscoverer:
-        """Learn the lexicon of ``corpus``; ``progress(done, total)`` follows the reading (bytes)
-        and ``on_stage(name)`` announces each later stage."""
+            on_stage: Callable[[str], None] | None = None, *, engine: str = "local", client=None,
+            blocksize: int | None = None, **encode_options) -> WordDiscoverer:
+        """Learn the lexicon of ``corpus``; ``progress(done, total)`` follows the reading (bytes;
+        tasks on a cluster) and ``on_stage(name)`` announces each later stage.
+
+        ``engine="dask"``: on a Dask cluster (``client``, or a ``LocalCluster`` for the
+        call), ``corpus`` being files; the same lexicon, bit for bit
+        (:func:`zhtext.distributed.discover_on_cluster`).
+        """
         stage = on_stage or (lambda name: None)
         background = load_background(self.background)
+        if engine == "dask":
+            from .distributed import DEFAULT_BLOCKSIZE, discover_on_cluster, sources_of
+
+            sources, options = sources_of(corpus, encode_options)
+            discover_on_cluster(self, sources, client=client, blocksize=blocksize or DEFAULT_BLOCKSIZE,
+                                progress=progress, on_stage=stage, background=background, **options)
+            return self
+        if engine != "local":
+            raise InputError(f"engine must be 'local' or 'dask', not {engine!r}")
         stage("reading")
         encoded = corpus if isinstance(corpus, EncodedCorpus) else encode(
             corpus, progress=progress, **encode_options)
         stage("counting n-grams")
-        self.min_count_ = self.min_count or default_min_count(encoded.total)
-        self.thresholds_ = tuple(self.thresholds or default_thresholds(self.max_n))
-        if len(self.thresholds_) != self.max_n:
-            raise InputError(f"give one threshold per length 1..{self.max_n}, "
-                             f"not {len(self.thresholds_)}")
+        self._fit_counts(encoded.total)
         self.stats_, covered, passed = self._cohesive_ngrams(encoded)
         stage("segmenting and back-checking")
         self.lexicon_ = self._pieces(encoded, covered, passed, background)
         return self
+
+    def _fit_counts(self, total: int) -> None:
+        """``min_count_`` and ``thresholds_`` for a corpus of ``total`` word characters."""
+        self.min_count_ = self.min_count or default_min_count(total)
+        self.thresholds_ = tuple(self.thresholds or default_thresholds(self.max_n))
+        if len(self.thresholds_) != self.max_n:
+            raise InputError(f"give one threshold per length 1..{self.max_n}, "
+                             f"not {len(self.thresholds_)}")
 
     def _cohesive_ngrams(self, encoded: EncodedCorpus):
         """Count levels, score cohesion, mark covered gaps; return the stats, cover, passed rows."""
@@ -160,37 +179,42 @@ class WordDiscoverer:
 
     def _pieces(self, encoded: EncodedCorpus, covered: np.ndarray, passed: np.ndarray,
                 background) -> Lexicon:
-        """Rough-segment, count and back-check the pieces; measure the survivors (their keyness
-        from their counts in the background's unit: strings, or words, i.e. pieces)."""
+        """Rough-segment, count and back-check the pieces; measure the survivors."""
         stats, layout = self.stats_, self.stats_.layout
         piece_at = np.full(len(encoded.codes), -1, np.int32)
-        han = np.array([True] + [is_han(c) for c in encoded.vocab.chars], dtype=np.bool_)   # 0: a break
-        _cover_runs(encoded.codes, han, covered)
+        _cover_runs(encoded.codes, han_codes(encoded.vocab), covered)
         table = _count_pieces(encoded.codes, covered, piece_at)
         passed_keys = stats.keys[passed]
         first, length, count = _accept(table, encoded.codes, self.min_count_, self.max_n,
                                        passed_keys, _build_index(passed_keys), layout.bits,
                                        layout.per_word, piece_at)
-        left, right = _piece_entropies(encoded.codes, piece_at, length, count)
-        cohesion = _piece_cohesion(encoded.codes, first, length, self.max_n, stats.keys,
-                                   stats._slots, stats.cohesions, layout.bits, layout.per_word)
-        chars = encoded.vocab.char_array()
-        words = ["".join(chars[encoded.codes[f: f + n]]) for f, n in zip(first.tolist(),
-                                                                          length.tolist())]
+        left, right = (entropies(count, sums) for sums in _neighbour_sums(encoded.codes, piece_at, length))
+        return self._lexicon(encoded.codes, first, length, count, left, right, encoded.vocab,
+                             background, lambda words: occurrences(encoded, words))
+
+    def _lexicon(self, codes: np.ndarray, first: np.ndarray, length: np.ndarray, count: np.ndarray,
+                 left: np.ndarray, right: np.ndarray, vocab, background, occurrences_of) -> Lexicon:
+        """The lexicon of the accepted pieces ``codes[first : first + length]`` with their counts
+        and entropies: cohesion, score, entries, keyness (against ``background``, with the
+        corpus's counts of strings from ``occurrences_of(words)`` or of pieces), ranked."""
+        stats, layout = self.stats_, self.stats_.layout
+        cohesion = _piece_cohesion(codes, first, length, self.max_n, stats.keys, stats._slots,
+                                   stats.cohesions, layout.bits, layout.per_word)
+        chars = vocab.char_array()
+        words = ["".join(chars[codes[f: f + n]]) for f, n in zip(first.tolist(), length.tolist())]
         freedom = np.minimum(left, right)
         score = np.where(length > 1, cohesion + freedom, freedom)
         keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
         keyness = np.full(len(words), np.nan)
         if background is not None:
             kept = [w for w, k in zip(words, keep) if k]
-            seen = occurrences(encoded, kept) if background.unit == "string" else count[keep]
-            keyness[keep] = background.keyness(kept, seen, encoded.total)
+            seen = occurrences_of(kept) if background.unit == "string" else count[keep]
+            keyness[keep] = background.keyness(kept, seen, stats.total)
         lexicon = Lexicon.from_columns(words, count, cohesion=cohesion, left_entropy=left,
                                        right_entropy=right, score=score, keyness=keyness)
         if self.min_entropy is not None:
             keep &= freedom >= self.min_entropy
         return lexicon.select(keep).ranked("count")
-
 
     def new_words(self, reference, fold: bool = True) -> Lexicon:
         """The lexicon without known words and collocations of known words (step 6 above).
@@ -364,15 +388,19 @@ def _accept(table, codes, min_count, max_n, keys, slots, bits, per_word, piece_a
     return first, length, count
 
 
-@njit(cache=True)
-def _piece_entropies(codes, piece_at, length, count):
-    """Left/right branching entropy of each kept piece's neighbouring characters.
+def han_codes(vocab) -> np.ndarray:
+    """Whether each id is a Han character (index 0, a break, counts as one: it joins nothing)."""
+    return np.array([True] + [is_han(c) for c in vocab.chars], dtype=np.bool_)
 
-    H = log c - (1/c) Σ_x c_x log c_x over neighbours x seen as (piece, x)
-    pairs; fragment edges are distinct neighbours and add nothing to the sum.
-    """
-    kept = count.shape[0]
-    sums = np.zeros((2, kept))
+
+@njit(cache=True)
+def _neighbour_sums(codes, piece_at, length):
+    """Left and right sums ``Σ_x ⌊c_x log c_x⌉`` (fixed point, :func:`zhtext.ngrams._gain`) of
+    each kept piece over its neighbouring characters ``x``, seen as (piece, x) pairs; fragment
+    edges are distinct neighbours and add nothing. The entropies are
+    :func:`zhtext.ngrams.entropies` of the counts and these sums."""
+    kept = length.shape[0]
+    sums = np.zeros((2, kept), np.int64)
     capacity = 1 << 16
     while capacity < 4 * kept + 16:
         capacity *= 2
@@ -401,9 +429,8 @@ def _piece_entropies(codes, piece_at, length, count):
         for slot in range(capacity):
             c = pair_counts[slot]
             if c >= 2:
-                sums[side, pair_keys[slot] >> np.uint64(32)] += c * math.log(c)
-    entropy = np.log(count.astype(np.float64)) - sums / count
-    return entropy[0], entropy[1]
+                sums[side, pair_keys[slot] >> np.uint64(32)] += _gain(c)
+    return sums[0], sums[1]
 
 
 @njit(cache=True)

@@ -29,7 +29,8 @@ says what to compute. The algorithm, all in Numba kernels on numpy arrays:
    (:data:`zhtext.ngrams.SUM_SCALE`), so neither the blocks, the buckets nor
    the order of arrival change a bit of the result.
 
-Memory per worker: its share of the encoded blocks (4 bytes a character), the
+Memory per worker: its share of the encoded blocks (2 bytes a character, 4 past 65,535
+distinct characters) and of their state (4 bytes a character), the
 counting table of one block, and the kept set of one level; the client holds
 the kept n-grams and their sums. See ``docs/scale.md``.
 """
@@ -50,15 +51,22 @@ import numpy as np
 from numba import njit
 
 from .corpus import _MAGIC, Corpus, ProgressFn, _decode_error, _reject_binary, _sniff_encoding
-from .encode import BreakSpec, Vocabulary, _Encoder
+from .discover import (_count_pieces, _cover_runs, _piece_hash, _same_piece, _windows_kept,
+                       han_codes)
+from .encode import BreakSpec, EncodedCorpus, Vocabulary, _Encoder
 from .errors import ClusterError, InputError, ZhtextError
+from .keyness import occurrences
+from .lexicon import is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _affix_rows, _build_index, _count_level, _find,
-                     _gains, _hash, _kept_rows, _pack, _power_of_two, _unigram_level, _unigram_rows,
-                     _unpack_ids)
+                     _gains, _hash, _kept_rows, _pack, _power_of_two, _rows_at, _same, _unigram_level,
+                     _unigram_rows, _unpack_ids, entropies)
 
 INSTALL = "pip install 'zhtext[dask]'"
-DEFAULT_BLOCKSIZE = 64 << 20
-"""Bytes per block (about 22 M Chinese characters in UTF-8)."""
+DEFAULT_BLOCKSIZE = 32 << 20
+"""Bytes per block (about 11 M Chinese characters in UTF-8): a few blocks per worker on a
+corpus of a few hundred MB; give larger blocks to larger corpora (docs/scale.md)."""
+STATE_SHARE = 0.25
+"""The share of the workers' memory the blocks' states between levels may take."""
 StageFn = Callable[[str], None]
 
 
@@ -108,7 +116,7 @@ def connect(scheduler: str | None = None, scheduler_file: str | os.PathLike | No
         else:
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                memory_limit=memory_limit or "auto", silence_logs=logging.ERROR,
+                memory_limit=memory_limit or "auto", silence_logs=logging.CRITICAL,
                 dashboard_address=":0"))
             client = stack.enter_context(distributed.Client(cluster))
         yield client
@@ -219,37 +227,55 @@ def _encode_block(block: Block, errors: str, breaks: BreakSpec, fold) -> tuple:
 
 
 def _vocabulary_part(encoded: tuple) -> tuple:
-    return encoded[1], encoded[2], encoded[3]
+    """``(characters, counts, replacements, positions)`` of an encoded block."""
+    return encoded[1], encoded[2], encoded[3], len(encoded[0])
 
 
 def _to_global(encoded: tuple, chars: str) -> np.ndarray:
-    """The block's codes in the global ids of ``chars`` (the merged vocabulary)."""
+    """The block's codes in the global ids of ``chars`` (the merged vocabulary), two bytes a
+    character where the vocabulary allows."""
     index = {c: i + 1 for i, c in enumerate(chars)}
-    local = np.array([0] + [index[c] for c in encoded[1]], np.int32)
+    local = np.array([0] + [index[c] for c in encoded[1]], np.uint16 if len(chars) < 1 << 16 else np.int32)
     return local[encoded[0]]
 
 
-def _count_block(codes: np.ndarray, below_keys: np.ndarray, n: int, layout: KeyLayout, either: bool,
-                 buckets: int, vocab_size: int) -> tuple:
+def _count_block(codes: np.ndarray, state: tuple | None, below_keys: np.ndarray, n: int,
+                 layout: KeyLayout, either: bool, buckets: int, vocab_size: int) -> tuple:
     """The candidate n-grams of one block (see :func:`zhtext.ngrams._count_level`) as
-    ``buckets`` pairs ``(keys, counts)``, an n-gram in bucket ``hash(key) % buckets``."""
-    if n == 2:
+    ``buckets`` pairs ``(keys, counts)``, an n-gram in bucket ``hash(key) % buckets``, and the
+    block's state for level ``n + 1``: ``(candidate at each position, the candidates' keys)``.
+
+    ``state`` is that of level ``n - 1`` (None at n = 2): only its distinct candidates are
+    looked up in the kept set ``below_keys``, not every position.
+    """
+    if state is None:
         row_at = _unigram_rows(Level(1, below_keys, np.zeros(len(below_keys), np.int64)),
                                vocab_size)[codes].astype(np.int64)
     else:
-        row_at = _rows_at_positions(codes, n - 1, below_keys, _build_index(below_keys),
-                                    layout.bits, layout.per_word)
-    id_at = np.full(len(codes), -1, np.int64)
-    capacity = _power_of_two(max(1 << 12, len(below_keys)))
-    table, first = _count_level(codes, n, layout.bits, layout.per_word, layout.words, row_at, id_at,
-                                either, capacity, 1, 0)
-    del id_at, row_at
-    keys, counts, _ = _kept_rows(table, layout.words, len(first), 1, 0)
+        candidate_at, candidate_keys = state
+        row_at = _kept_row_at(candidate_at, _find_rows(candidate_keys, below_keys,
+                                                       _build_index(below_keys)))
+    candidate_at = np.full(len(codes), -1, np.int64)
+    capacity = _power_of_two(max(1 << 12, len(codes) // 8))     # few regrowths, bounded by the block
+    table, first = _count_level(codes, n, layout.bits, layout.per_word, layout.words, row_at,
+                                candidate_at, either, capacity, 1, 0)
+    del row_at
+    keys, counts, row_of = _kept_rows(table, layout.words, len(first), 1, 0)
     del table
+    _rows_at(candidate_at, row_of)
     bucket = _buckets_of(keys, buckets)
     order = np.argsort(bucket, kind="stable")
     ends = np.cumsum(np.bincount(bucket, minlength=buckets))[:-1]
-    return tuple(zip(np.split(keys[order], ends), np.split(counts[order].astype(np.uint32), ends)))
+    parts = tuple(zip(np.split(keys[order], ends), np.split(counts[order].astype(np.uint32), ends)))
+    return parts, (candidate_at.astype(np.int32), keys)
+
+
+def _bucket(mapped: tuple, b: int) -> tuple:
+    return mapped[0][b]
+
+
+def _state(mapped: tuple) -> tuple:
+    return mapped[1]
 
 
 def _merge_bucket(below_keys: np.ndarray, n: int, layout: KeyLayout, min_count: int, sums: bool,
@@ -268,43 +294,64 @@ def _merge_bucket(below_keys: np.ndarray, n: int, layout: KeyLayout, min_count: 
         prefix, suffix = _affix_rows(ids, below_keys, _build_index(below_keys), layout.bits,
                                      layout.per_word)
         gains = _gains(counts[twice])
-        right, left = _sum_by_row(prefix, gains), _sum_by_row(suffix, gains)
+        size = len(below_keys)
+        right, left = _sum_by_row(prefix, gains, size), _sum_by_row(suffix, gains, size)
     return keys[kept], counts[kept], right, left
 
 
-def _merge_equal(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equal keys as one row, counts added; rows sorted by key."""
-    if not len(counts):
-        return keys, counts
-    order = np.lexsort(keys.T[::-1])
-    keys, counts = keys[order], counts[order]
-    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
-    return keys[starts], np.add.reduceat(counts, starts)
-
-
-def _sum_by_row(rows: np.ndarray, gains: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(distinct rows >= 0, the sum of their gains)``: integer sums, exact in any order."""
-    keep = rows >= 0
-    distinct, inverse = np.unique(rows[keep], return_inverse=True)
-    total = np.zeros(len(distinct), np.int64)
-    np.add.at(total, inverse, gains[keep])
-    return distinct, total
+@njit(cache=True)
+def _merge_equal(keys, counts):
+    """Equal keys as one row, their counts added (rows in order of first appearance)."""
+    size = 1
+    while size < 2 * counts.shape[0] + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    slots = np.full(size, -1, np.int64)
+    merged_keys = np.empty_like(keys)
+    merged = np.zeros(counts.shape[0], np.int64)
+    used = 0
+    for row in range(counts.shape[0]):
+        slot = _hash(keys[row]) & mask
+        while slots[slot] >= 0 and not _same(merged_keys, slots[slot], keys[row]):
+            slot = (slot + np.uint64(1)) & mask
+        if slots[slot] < 0:
+            slots[slot] = used
+            merged_keys[used] = keys[row]
+            used += 1
+        merged[slots[slot]] += counts[row]
+    return merged_keys[:used], merged[:used]
 
 
 @njit(cache=True)
-def _rows_at_positions(codes, n, keys, slots, bits, per_word):
-    """Row in ``keys`` of the n-gram starting at each position (-1 if none is kept there)."""
-    row_at = np.full(codes.shape[0], -1, np.int64)
-    key = np.zeros(keys.shape[1], np.uint64)
-    run = 0
-    for end in range(codes.shape[0]):
-        if codes[end] == 0:
-            run = 0
-            continue
-        run += 1
-        if run >= n:
-            _pack(codes, end - n + 1, n, bits, per_word, key)
-            row_at[end - n + 1] = _find(slots, keys, key)
+def _sum_by_row(rows, gains, size):
+    """``(distinct rows >= 0, the sum of their gains)``, rows below ``size``: integer sums,
+    exact in any order."""
+    total = np.zeros(size, np.int64)
+    seen = np.zeros(size, np.bool_)
+    for i in range(rows.shape[0]):
+        if rows[i] >= 0:
+            total[rows[i]] += gains[i]
+            seen[rows[i]] = True
+    distinct = np.flatnonzero(seen)
+    return distinct, total[distinct]
+
+
+@njit(cache=True)
+def _find_rows(keys, kept_keys, slots):
+    """Row in ``kept_keys`` (indexed by ``slots``) of every row of ``keys`` (-1 if not kept)."""
+    rows = np.empty(keys.shape[0], np.int64)
+    for row in range(keys.shape[0]):
+        rows[row] = _find(slots, kept_keys, keys[row])
+    return rows
+
+
+@njit(cache=True)
+def _kept_row_at(candidate_at, kept_row):
+    """The kept row at each position: ``kept_row`` of the candidate there (-1: none)."""
+    row_at = np.full(candidate_at.shape[0], -1, np.int64)
+    for i in range(candidate_at.shape[0]):
+        if candidate_at[i] >= 0:
+            row_at[i] = kept_row[candidate_at[i]]
     return row_at
 
 
@@ -353,47 +400,92 @@ def fit_ngrams(sources: Sequence[str | os.PathLike], max_n: int = 4, min_count: 
         raise InputError(f"errors must be one of strict, replace, not {errors!r}")
     blocks = plan_blocks(sources, blocksize, encoding)
     with contextlib.nullcontext(client) if client is not None else connect() as client:
-        return _fit(client, blocks, max_n, min_count, entropy, buckets, errors, breaks, fold,
-                    progress, on_stage)
+        return _once_more_if_lost(lambda: _fit(client, blocks, max_n, min_count, entropy, buckets,
+                                               errors, breaks, fold, progress, on_stage))
+
+
+def _once_more_if_lost(job: Callable):
+    """``job()``, run again from the start if the cluster lost its work (a worker died holding
+    data whose lineage was released); the result is exact either way."""
+    try:
+        return job()
+    except ClusterError:
+        return job()
 
 
 def _fit(client, blocks, max_n, min_count, entropy, buckets, errors, breaks, fold, progress,
          on_stage) -> NgramStats:
     stage = on_stage or (lambda name: None)
-    buckets = buckets or max(1, 2 * sum(client.nthreads().values()))
+    cluster = _Blocks(client, blocks, buckets, progress)
     stage("reading and encoding")
-    encoded = [client.submit(_encode_block, b, errors, breaks, fold, retries=2) for b in blocks]
-    parts = _gather(client, [client.submit(_vocabulary_part, e) for e in encoded], progress)
-    vocab = _merged_vocabulary(parts)
-    chars = client.scatter(vocab.chars, broadcast=True)
-    codes = [client.submit(_to_global, e, chars, retries=2) for e in encoded]
-    del encoded
-    layout = KeyLayout.for_vocabulary(len(vocab), max_n + entropy)
-    level = _unigram_level(vocab, layout, min_count)
-    levels = [level]
-    for n in range(2, max_n + 1 + entropy):
-        stage(f"counting {n}-grams")
-        level = _distributed_level(client, codes, level, n, layout, entropy, buckets, min_count,
-                                   len(vocab), progress)
-        if n > max_n:
-            break
-        levels.append(level)
-        if not len(level.counts):
-            break
+    vocab = cluster.encode(errors, breaks, fold)
+    levels = cluster.count_levels(vocab, max_n, min_count, entropy, stage)
     return NgramStats.from_levels(vocab, int(vocab.counts.sum()), levels, max_n, min_count, entropy)
 
 
-def _distributed_level(client, codes, below: Level, n, layout, entropy, buckets, min_count,
-                       vocab_size, progress) -> Level:
+class _Blocks:
+    """The blocks of a corpus on a cluster: encoded once, then counted level by level."""
+
+    def __init__(self, client, blocks: list[Block], buckets: int | None, progress: ProgressFn | None):
+        self.client, self.blocks, self.progress = client, blocks, progress
+        self.buckets = buckets or max(1, 2 * sum(client.nthreads().values()))
+        self.codes: list = []
+        self.keep_state = False
+
+    def gather(self, futures: list) -> list:
+        return _gather(self.client, futures, self.progress)
+
+    def encode(self, errors: str, breaks: BreakSpec, fold) -> Vocabulary:
+        """Decode and encode every block; the merged vocabulary (the codes stay on the workers).
+
+        Whether the blocks keep a state between levels (4 bytes a character, saving a third
+        of the counting) is decided here: only where it takes at most a quarter of the
+        workers' memory (:data:`STATE_SHARE`); otherwise each level looks up the kept
+        (n-1)-grams at every position again. The result is the same either way.
+        """
+        client = self.client
+        encoded = [client.submit(_encode_block, b, errors, breaks, fold, retries=2) for b in self.blocks]
+        parts = self.gather([client.submit(_vocabulary_part, e) for e in encoded])
+        vocab = _merged_vocabulary(parts)
+        chars = client.scatter(vocab.chars, broadcast=True, hash=False)
+        self.codes = [client.submit(_to_global, e, chars, retries=2) for e in encoded]
+        positions = sum(p[3] for p in parts)
+        memory = sum(w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values())
+        self.keep_state = 4 * positions <= STATE_SHARE * memory
+        return vocab
+
+    def count_levels(self, vocab: Vocabulary, max_n: int, min_count: int, entropy: bool,
+                     stage: StageFn) -> list[Level]:
+        """The kept levels ``1..max_n`` (their entropy sums complete if ``entropy``)."""
+        layout = KeyLayout.for_vocabulary(len(vocab), max_n + entropy)
+        level = _unigram_level(vocab, layout, min_count)
+        levels, states = [level], [None] * len(self.codes)
+        for n in range(2, max_n + 1 + entropy):
+            stage(f"counting {n}-grams")
+            level = _distributed_level(self, states, level, n, layout, entropy, min_count, len(vocab))
+            if n > max_n:
+                break
+            levels.append(level)
+            if not len(level.counts):
+                break
+        return levels
+
+
+def _distributed_level(blocks: _Blocks, states, below: Level, n, layout, entropy, min_count,
+                       vocab_size) -> Level:
     """Count level ``n`` over all blocks (map), merge and prune each bucket (reduce); add the
-    entropy sums of ``below``."""
-    below_keys = client.scatter(below.keys, broadcast=True)
-    mapped = [client.submit(_count_block, c, below_keys, n, layout, entropy, buckets, vocab_size,
-                            retries=2) for c in codes]
+    entropy sums of ``below``. ``states`` (the blocks' futures of :func:`_count_block`) advance
+    to level ``n``."""
+    client = blocks.client
+    below_keys = client.scatter(below.keys, broadcast=True, hash=False)
+    mapped = [client.submit(_count_block, c, state, below_keys, n, layout, entropy, blocks.buckets,
+                            vocab_size, retries=2) for c, state in zip(blocks.codes, states)]
     reduced = [client.submit(_merge_bucket, below_keys, n, layout, min_count, entropy,
-                             *[client.submit(operator.getitem, m, b) for m in mapped], retries=2)
-               for b in range(buckets)]
-    results = _gather(client, reduced, progress)
+                             *[client.submit(_bucket, m, b) for m in mapped], retries=2)
+               for b in range(blocks.buckets)]
+    if blocks.keep_state:
+        states[:] = [client.submit(_state, m) for m in mapped]
+    results = blocks.gather(reduced)
     for _, _, (right_rows, right_sums), (left_rows, left_sums) in results:
         np.add.at(below.right_sum, right_rows, right_sums)
         np.add.at(below.left_sum, left_rows, left_sums)
@@ -405,7 +497,7 @@ def _distributed_level(client, codes, below: Level, n, layout, entropy, buckets,
 def _merged_vocabulary(parts: list[tuple]) -> Vocabulary:
     """The blocks' character counts summed and ranked as on one machine: count, then code point."""
     totals: dict[str, int] = {}
-    for chars, counts, _ in parts:
+    for chars, counts, *_ in parts:
         for char, count in zip(chars, counts.tolist()):
             totals[char] = totals.get(char, 0) + count
     ranked = sorted(totals.items(), key=lambda item: (-item[1], ord(item[0])))
@@ -428,3 +520,318 @@ def _gather(client, futures: list, progress: ProgressFn | None) -> list:
     except (CancelledError, KilledWorker, OSError, TimeoutError) as err:
         raise ClusterError(f"the Dask cluster lost the work ({type(err).__name__}: "
                            f"{str(err).splitlines()[0] if str(err) else 'cancelled'}); run it again") from None
+
+
+# -------------------------------------------------------------------- discovery
+# Pieces of the rough segmentation (zhtext.discover) cross the network as ragged arrays:
+# ``(ids, starts, lengths, counts)``, piece i being ids[starts[i] : starts[i] + lengths[i]].
+def discover_on_cluster(finder, sources, *, client=None, blocksize: int = DEFAULT_BLOCKSIZE,
+                        buckets: int | None = None, encoding: str = "utf-8", errors: str = "strict",
+                        breaks: BreakSpec = None, fold=None, progress: ProgressFn | None = None,
+                        on_stage: StageFn | None = None, background=None) -> None:
+    """:meth:`zhtext.discover.WordDiscoverer.fit` of the files ``sources`` on a Dask cluster:
+    sets ``finder.stats_``, ``min_count_``, ``thresholds_`` and ``lexicon_``, equal to one
+    machine's. The n-grams are counted as by :func:`fit_ngrams` (no entropies); then a map
+    task per block marks the covered gaps and counts its pieces, reducers merge each bucket of
+    pieces over all blocks before the back-check, and a last pass over the blocks counts the
+    accepted pieces' neighbours (and the strings' occurrences, for keyness)."""
+    import_distributed()
+    blocks = plan_blocks(sources, blocksize, encoding)
+    with contextlib.nullcontext(client) if client is not None else connect() as client:
+        _once_more_if_lost(lambda: _discover(finder, client, blocks, buckets, errors, breaks, fold,
+                                             progress, on_stage or (lambda name: None), background))
+
+
+def _discover(finder, client, blocks, buckets, errors, breaks, fold, progress, stage, background) -> None:
+    cluster = _Blocks(client, blocks, buckets, progress)
+    stage("reading")
+    vocab = cluster.encode(errors, breaks, fold)
+    total = int(vocab.counts.sum())
+    finder._fit_counts(total)
+    stage("counting n-grams")
+    levels = cluster.count_levels(vocab, finder.max_n, finder.min_count_, False, stage)
+    stats = finder.stats_ = NgramStats.from_levels(vocab, total, levels, finder.max_n,
+                                                   finder.min_count_, False)
+    stage("segmenting and back-checking")
+    passed_keys = stats.keys[finder._passes(stats.cohesions, stats.counts, stats.lengths, total)]
+    han = han_codes(vocab)
+    pieces = _accepted_pieces(cluster, passed_keys, stats.layout, finder.max_n, finder.min_count_, han)
+    strings = background is not None and background.unit == "string"
+    left, right, seen = _piece_neighbours(cluster, pieces, passed_keys, stats.layout, finder.max_n,
+                                          han, vocab, finder.mixed, strings)
+    ids, starts, lengths, counts = pieces
+    finder.lexicon_ = finder._lexicon(ids, starts, lengths, counts, entropies(counts, left),
+                                      entropies(counts, right), vocab, background, seen)
+
+
+def _block_pieces(codes, passed_keys, layout: KeyLayout, max_n: int, han) -> tuple:
+    """The rough segmentation of one block: ``(table, piece_at)`` of
+    :func:`zhtext.discover._count_pieces` after covering the passed n-grams and letter runs."""
+    covered = np.zeros(len(codes), np.uint8)
+    _cover_passed(codes, max_n, passed_keys, _build_index(passed_keys), layout.bits, layout.per_word,
+                  covered)
+    _cover_runs(codes, han, covered)
+    piece_at = np.full(len(codes), -1, np.int32)
+    return _count_pieces(codes, covered, piece_at), piece_at
+
+
+def _pieces_of_block(codes, passed_keys, layout, max_n, han, buckets) -> tuple:
+    """The block's distinct pieces with their counts, as ``buckets`` ragged parts by content hash."""
+    table, _ = _block_pieces(codes, passed_keys, layout, max_n, han)
+    used = table[table[:, 2] > 0]
+    ids, starts = _gather_pieces(codes, used[:, 0], used[:, 1])
+    bucket = _piece_buckets(ids, starts, used[:, 1], buckets)
+    return tuple(_ragged_take(ids, starts, used[:, 1], used[:, 2], bucket == b) for b in range(buckets))
+
+
+def _merge_pieces(passed_keys, layout, max_n, min_count, *parts) -> tuple:
+    """One bucket of pieces over all blocks: counts merged, then the back-check of
+    :func:`zhtext.discover._accept` (count >= min_count; every max_n-window passed)."""
+    ids, starts, lengths, counts = _ragged_concat(parts)
+    starts, lengths, counts = _merge_ragged(ids, starts, lengths, counts)
+    accept = _back_checked(ids, starts, lengths, counts, min_count, max_n, passed_keys,
+                           _build_index(passed_keys), layout.bits, layout.per_word)
+    return _ragged_take(ids, starts, lengths, counts, accept)
+
+
+def _neighbours_of_block(codes, pieces, passed_keys, layout, max_n, han, buckets, words) -> tuple:
+    """The block's (accepted piece, neighbour) pair counts, left and right, as ``buckets`` parts
+    by pair, and the block's occurrence counts of the strings ``words`` (None: not needed)."""
+    table, piece_at = _block_pieces(codes, passed_keys, layout, max_n, han)
+    ids, starts, lengths, _ = pieces
+    index = _piece_index(ids, starts, lengths)
+    _accepted_at(codes, table, piece_at, ids, starts, lengths, index)
+    sides = []
+    for side in (0, 1):
+        keys = _neighbour_pairs(codes, piece_at, lengths, side)
+        keys, counts = _merge_equal(keys.reshape(-1, 1), np.ones(len(keys), np.int64))
+        bucket = _buckets_of(keys, buckets)
+        sides.append([(keys[bucket == b], counts[bucket == b]) for b in range(buckets)])
+    return tuple(zip(*sides)), (None if words is None else _block_occurrences(codes, words))
+
+
+def _merge_neighbours(size, *parts) -> tuple:
+    """One bucket of neighbour pairs over all blocks: ``(rows, sums)`` of ``⌊c log c⌉`` of the
+    pairs seen twice, per side."""
+    out = []
+    for side in (0, 1):
+        keys = np.concatenate([np.zeros((0, 1), np.uint64), *(p[side][0] for p in parts)])
+        counts = np.concatenate([np.zeros(0, np.int64), *(p[side][1] for p in parts)])
+        keys, counts = _merge_equal(keys, counts)
+        twice = counts >= 2
+        rows = (keys[twice, 0] >> np.uint64(32)).astype(np.int64)
+        out.append(_sum_by_row(rows, _gains(counts[twice]), size))
+    return tuple(out)
+
+
+def _accepted_pieces(cluster: _Blocks, passed_keys, layout, max_n, min_count, han) -> tuple:
+    """The accepted pieces of the whole corpus, ragged, with their exact counts."""
+    client = cluster.client
+    passed = client.scatter(passed_keys, broadcast=True, hash=False)
+    mapped = [client.submit(_pieces_of_block, c, passed, layout, max_n, han, cluster.buckets, retries=2)
+              for c in cluster.codes]
+    reduced = [client.submit(_merge_pieces, passed, layout, max_n, min_count,
+                             *[client.submit(operator.getitem, m, b) for m in mapped], retries=2)
+               for b in range(cluster.buckets)]
+    return _ragged_concat(cluster.gather(reduced))
+
+
+def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han, vocab, mixed,
+                      strings: bool) -> tuple:
+    """Left and right neighbour sums of every accepted piece, and a function giving the
+    corpus's occurrence counts of the entries (summed over the blocks, as :func:`occurrences`;
+    counted only if ``strings``)."""
+    client = cluster.client
+    ids, starts, lengths, _ = pieces
+    chars = vocab.char_array()
+    entries = [w for w in ("".join(chars[ids[s: s + n]]) for s, n in zip(starts.tolist(), lengths.tolist()))
+               if strings and is_lexicon_word(w, mixed)]
+    words = client.scatter((entries, vocab.chars), broadcast=True, hash=False)
+    shared = client.scatter((pieces, passed_keys), broadcast=True, hash=False)
+    mapped = [client.submit(_neighbours_task, c, shared, layout, max_n, han, cluster.buckets, words,
+                            retries=2) for c in cluster.codes]
+    reduced = [client.submit(_merge_neighbours, len(lengths),
+                             *[client.submit(_pair_bucket, m, b) for m in mapped], retries=2)
+               for b in range(cluster.buckets)]
+    occurrences = [client.submit(operator.itemgetter(1), m) for m in mapped]
+    sums = [np.zeros(len(lengths), np.int64), np.zeros(len(lengths), np.int64)]
+    for result in cluster.gather(reduced):
+        for side, (rows, gains) in enumerate(result):
+            np.add.at(sums[side], rows, gains)
+    seen = np.sum([np.zeros(len(entries), np.int64), *cluster.gather(occurrences)], axis=0)
+    known = dict(zip(entries, seen.tolist()))
+    return sums[0], sums[1], lambda asked: np.array([known[w] for w in asked], np.int64)
+
+
+def _neighbours_task(codes, shared, layout, max_n, han, buckets, words) -> tuple:
+    (pieces, passed_keys), (entries, chars) = shared, words
+    return _neighbours_of_block(codes, pieces, passed_keys, layout, max_n, han, buckets, (entries, chars))
+
+
+def _pair_bucket(mapped: tuple, b: int) -> tuple:
+    return mapped[0][b]
+
+
+def _block_occurrences(codes, words) -> np.ndarray:
+    """Occurrences of the strings ``words[0]`` in one block whose ids are those of the
+    characters ``words[1]`` (:func:`zhtext.keyness.occurrences`)."""
+    entries, chars = words
+    return occurrences(EncodedCorpus(codes, Vocabulary(chars, np.ones(len(chars), np.int64)), 0), entries)
+
+
+def _ragged_concat(parts) -> tuple:
+    """Several ragged piece arrays as one."""
+    parts = list(parts)
+    ids = np.concatenate([np.zeros(0, np.int32), *(p[0].astype(np.int32) for p in parts)])
+    offsets = np.cumsum([0] + [len(p[0]) for p in parts])[:-1]
+    starts = np.concatenate([np.zeros(0, np.int64), *(p[1] + o for p, o in zip(parts, offsets))])
+    lengths = np.concatenate([np.zeros(0, np.int64), *(p[2] for p in parts)])
+    counts = np.concatenate([np.zeros(0, np.int64), *(p[3] for p in parts)])
+    return ids, starts, lengths, counts
+
+
+def _ragged_take(ids, starts, lengths, counts, mask) -> tuple:
+    """The pieces where ``mask``, compacted."""
+    kept_ids, kept_starts = _gather_pieces(ids, starts[mask], lengths[mask])
+    return kept_ids, kept_starts, lengths[mask].astype(np.int64), counts[mask].astype(np.int64)
+
+
+@njit(cache=True)
+def _gather_pieces(codes, starts, lengths):
+    """``codes[starts[i] : starts[i] + lengths[i]]`` for every i, concatenated, and their starts."""
+    out = np.empty(lengths.sum(), np.int32)
+    new_starts = np.empty(starts.shape[0], np.int64)
+    at = 0
+    for i in range(starts.shape[0]):
+        new_starts[i] = at
+        for j in range(lengths[i]):
+            out[at + j] = codes[starts[i] + j]
+        at += lengths[i]
+    return out, new_starts
+
+
+@njit(cache=True)
+def _piece_buckets(ids, starts, lengths, buckets):
+    out = np.empty(starts.shape[0], np.int64)
+    for i in range(starts.shape[0]):
+        out[i] = _piece_hash(ids, starts[i], lengths[i]) % np.uint64(buckets)
+    return out
+
+
+@njit(cache=True)
+def _piece_index(ids, starts, lengths):
+    """Open-addressing index over the pieces by content: slot -> piece (-1 empty)."""
+    size = 1
+    while size < 2 * starts.shape[0] + 2:
+        size *= 2
+    slots = np.full(size, -1, np.int64)
+    mask = np.uint64(size - 1)
+    for i in range(starts.shape[0]):
+        slot = _piece_hash(ids, starts[i], lengths[i]) & mask
+        while slots[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        slots[slot] = i
+    return slots
+
+
+@njit(cache=True)
+def _find_piece(slots, ids, starts, lengths, codes, start, length):
+    """The piece equal to ``codes[start : start + length]``, or -1."""
+    mask = np.uint64(slots.shape[0] - 1)
+    slot = _piece_hash(codes, start, length) & mask
+    while slots[slot] >= 0:
+        i = slots[slot]
+        if lengths[i] == length:
+            same = True
+            for j in range(length):
+                if ids[starts[i] + j] != codes[start + j]:
+                    same = False
+                    break
+            if same:
+                return i
+        slot = (slot + np.uint64(1)) & mask
+    return -1
+
+
+@njit(cache=True)
+def _merge_ragged(ids, starts, lengths, counts):
+    """Equal pieces as one (the first's start kept), counts added."""
+    size = 1
+    while size < 2 * starts.shape[0] + 2:
+        size *= 2
+    slots = np.full(size, -1, np.int64)
+    mask = np.uint64(size - 1)
+    merged = np.zeros(starts.shape[0], np.int64)
+    first = np.empty(starts.shape[0], np.int64)
+    used = 0
+    for i in range(starts.shape[0]):
+        slot = _piece_hash(ids, starts[i], lengths[i]) & mask
+        while slots[slot] >= 0:
+            r = slots[slot]
+            if lengths[first[r]] == lengths[i] and _same_piece(ids, starts[first[r]], starts[i], lengths[i]):
+                break
+            slot = (slot + np.uint64(1)) & mask
+        if slots[slot] < 0:
+            slots[slot] = used
+            first[used] = i
+            used += 1
+        merged[slots[slot]] += counts[i]
+    return starts[first[:used]], lengths[first[:used]], merged[:used]
+
+
+@njit(cache=True)
+def _back_checked(ids, starts, lengths, counts, min_count, max_n, keys, slots, bits, per_word):
+    """The back-check of :func:`zhtext.discover._accept` on ragged pieces."""
+    out = np.zeros(starts.shape[0], np.bool_)
+    for i in range(starts.shape[0]):
+        out[i] = counts[i] >= min_count and (
+            lengths[i] < 3 or _windows_kept(ids, starts[i], lengths[i], max_n, keys, slots, bits, per_word))
+    return out
+
+
+@njit(cache=True)
+def _accepted_at(codes, table, piece_at, ids, starts, lengths, index):
+    """``piece_at`` (local table slots) becomes the accepted piece at each start, or -1."""
+    accepted = np.full(table.shape[0], -1, np.int64)
+    for slot in range(table.shape[0]):
+        if table[slot, 2] > 0:
+            accepted[slot] = _find_piece(index, ids, starts, lengths, codes, table[slot, 0], table[slot, 1])
+    for i in range(piece_at.shape[0]):
+        if piece_at[i] >= 0:
+            piece_at[i] = accepted[piece_at[i]]
+
+
+@njit(cache=True)
+def _neighbour_pairs(codes, piece_at, lengths, side):
+    """``piece << 32 | neighbour`` of every occurrence of an accepted piece with a neighbouring
+    character on ``side`` (0 left, 1 right)."""
+    out = np.empty(piece_at.shape[0], np.uint64)
+    used = 0
+    for s in range(piece_at.shape[0]):
+        r = piece_at[s]
+        if r < 0:
+            continue
+        x = codes[s - 1] if side == 0 else codes[s + lengths[r]]
+        if x != 0:
+            out[used] = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
+            used += 1
+    return out[:used]
+
+
+@njit(cache=True)
+def _cover_passed(codes, max_n, keys, slots, bits, per_word, covered):
+    """Mark the gaps inside every occurrence of a passed n-gram (:func:`zhtext.discover._cover`),
+    each n-gram looked up where it occurs."""
+    key = np.zeros(keys.shape[1], np.uint64)
+    run = 0
+    for end in range(codes.shape[0]):
+        if codes[end] == 0:
+            run = 0
+            continue
+        run += 1
+        for n in range(2, min(run, max_n) + 1):
+            start = end - n + 1
+            _pack(codes, start, n, bits, per_word, key)
+            if _find(slots, keys, key) >= 0:
+                for g in range(start, end):
+                    covered[g] = 1

@@ -526,6 +526,14 @@ class NgramStats:
 _ARRAYS = ("keys", "lengths", "counts", "left_entropies", "right_entropies")
 
 
+def entropies(counts: np.ndarray, neighbour_sums: np.ndarray) -> np.ndarray:
+    """Branching entropies ``log c - (1/c) Σ c' log c'`` from the fixed-point sums of
+    :func:`_gain`, as ``(⌊c log c⌉ - Σ⌊c' log c'⌉) / c``: a single neighbour gives exactly 0,
+    and nothing is below 0."""
+    spread = _gains(counts) - neighbour_sums
+    return np.maximum(spread, 0) / (SUM_SCALE * np.asarray(counts, np.float64))
+
+
 @dataclass
 class Level:
     """The kept n-grams of one length, and the neighbour sums of their entropies."""
@@ -546,8 +554,7 @@ class Level:
         """
         if not known:
             return np.full(len(self.counts), np.nan)
-        spread = _gains(self.counts) - neighbour_sum
-        return np.maximum(spread, 0) / (SUM_SCALE * self.counts.astype(np.float64))
+        return entropies(self.counts, neighbour_sum)
 
     def in_key_order(self) -> tuple[Level, np.ndarray]:
         """The same level with its rows sorted by key (the canonical order), and the order."""
