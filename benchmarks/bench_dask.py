@@ -9,6 +9,9 @@
   byte-identical.
 * bounded: the same on a corpus of at least 1 GB (the Fudan text repeated, each
   copy's lines shuffled with its own seed), the workers limited to 2 GiB each.
+* tasks: the library on the Fudan text with a local cluster of W workers: the
+  core-seconds of each kind of task (the per-megabyte figure docs/scale.md
+  extrapolates from).
 
 Peak memory is the OS's figure (``psutil``, resident set, sampled every
 0.1 s) for every process of the command's tree: the client and each worker.
@@ -72,6 +75,35 @@ def compare(corpus: Path, folder: Path, command: str, workers: int, extra: list[
             "byte_identical": local.read_bytes() == remote.read_bytes()}
 
 
+def task_costs(corpus: Path, command: str, workers: int) -> dict:
+    """Core-seconds per kind of task, from Dask's task stream."""
+    from collections import defaultdict
+
+    from distributed import get_task_stream
+
+    from zhtext.discover import WordDiscoverer
+    from zhtext.distributed import DEFAULT_BLOCKSIZE, connect
+    from zhtext.ngrams import NgramStats
+
+    with connect(workers=workers) as client, get_task_stream(client) as stream:
+        started = time.perf_counter()
+        if command == "discover":
+            WordDiscoverer().fit(corpus, engine="dask", client=client)
+        else:
+            NgramStats.fit(corpus, engine="dask", client=client)
+        wall = time.perf_counter() - started
+    seconds = defaultdict(float)
+    for record in stream.data:
+        name = str(record["key"]).split("-")[0].strip("('")
+        for part in record["startstops"]:
+            if part["action"] == "compute":
+                seconds[name] += part["stop"] - part["start"]
+    blocks = -(-corpus.stat().st_size // DEFAULT_BLOCKSIZE)
+    return {"command": command, "workers": workers, "blocks": blocks, "wall_s": round(wall, 1),
+            "core_s": {k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])},
+            "core_s_per_mb": round(sum(seconds.values()) / (corpus.stat().st_size / 1e6), 3)}
+
+
 def fudan_text(shared: Path, folder: Path) -> Path:
     path = folder / "fudan.txt"
     with lzma.open(shared / "raw" / "fudan_textcls.txt.xz") as source, open(path, "wb") as out:
@@ -95,7 +127,7 @@ def shuffled_copies(source: Path, folder: Path, at_least: int = 10 ** 9) -> Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--part", choices=("fudan", "bounded", "all"), default="all")
+    parser.add_argument("--part", choices=("fudan", "bounded", "tasks", "all"), default="all")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--command", choices=tuple(OUTPUT), default="ngrams")
     args = parser.parse_args()
@@ -104,6 +136,8 @@ def main() -> None:
         fudan = fudan_text(args.shared, folder)
         if args.part in ("fudan", "all"):
             print(json.dumps({"fudan": compare(fudan, folder, args.command, args.workers, [])}), flush=True)
+        if args.part in ("tasks", "all"):
+            print(json.dumps({"tasks": task_costs(fudan, args.command, args.workers)}), flush=True)
         if args.part in ("bounded", "all"):
             big = shuffled_copies(fudan, folder)
             fudan.unlink()

@@ -80,6 +80,19 @@ def test_ngram_seen_once_in_each_of_min_count_blocks_is_kept(client, tmp_path):
     assert stats.count("甲乙丙") == 3 and stats.count("乙丙") == 3
 
 
+def test_without_block_states_the_result_is_the_same(client, tmp_path, bundled, monkeypatch):
+    import zhtext.distributed
+
+    text = (bundled / "hongloumeng.txt").read_bytes()
+    path = tmp_path / "novel.txt"
+    path.write_bytes(text[: text.index(b"\n", 200_000) + 1])
+    with_states = NgramStats.fit(path, max_n=4, min_count=2, engine="dask", client=client, blocksize=30_000)
+    monkeypatch.setattr(zhtext.distributed, "STATE_SHARE", 0.0)      # as if memory were short
+    without = NgramStats.fit(path, max_n=4, min_count=2, engine="dask", client=client, blocksize=30_000)
+    assert_same(with_states, without)
+    assert_same(NgramStats.fit(path, max_n=4, min_count=2), without)
+
+
 def test_traditional_folding_and_mixed_files(client, tmp_path, bundled):
     from zhtext.script import fold_table
 
@@ -204,3 +217,30 @@ def test_cli_discover_is_byte_identical(cli, client, tmp_path, bundled):
             cli("discover", str(source), "-o", str(out), *options, *engine, check=True)
             outputs.append(out.read_bytes())
     assert outputs[:3] == outputs[3:] and all(outputs)
+
+
+def test_a_worker_killed_mid_job_gives_the_exact_result_or_one_line(client, tmp_path, bundled):
+    import os
+    import signal
+
+    text = (bundled / "hongloumeng.txt").read_bytes()
+    path = tmp_path / "novel.txt"
+    path.write_bytes(text[: text.index(b"\n", 400_000) + 1])
+    local = NgramStats.fit(path, max_n=3, min_count=2)
+    victim = sorted(client.run(os.getpid).values())[0]     # a worker process of this machine
+    killed = []
+
+    def kill_at_level_three(name: str) -> None:
+        if name == "counting 3-grams" and not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    try:
+        remote = NgramStats.fit(path, max_n=3, min_count=2, engine="dask", client=client,
+                                blocksize=20_000, on_stage=kill_at_level_three)
+    except ClusterError as err:
+        assert "\n" not in str(err)
+    else:
+        assert_same(local, remote)
+    assert killed
+    client.wait_for_workers(2, timeout=60)

@@ -245,12 +245,15 @@ def _count_block(codes: np.ndarray, state: tuple | None, below_keys: np.ndarray,
     ``buckets`` pairs ``(keys, counts)``, an n-gram in bucket ``hash(key) % buckets``, and the
     block's state for level ``n + 1``: ``(candidate at each position, the candidates' keys)``.
 
-    ``state`` is that of level ``n - 1`` (None at n = 2): only its distinct candidates are
-    looked up in the kept set ``below_keys``, not every position.
+    ``state`` is that of level ``n - 1``: only its distinct candidates are looked up in the
+    kept set ``below_keys``; without one (n = 2, or states not kept) every position is.
     """
-    if state is None:
+    if n == 2:
         row_at = _unigram_rows(Level(1, below_keys, np.zeros(len(below_keys), np.int64)),
                                vocab_size)[codes].astype(np.int64)
+    elif state is None:
+        row_at = _rows_at_positions(codes, n - 1, below_keys, _build_index(below_keys),
+                                    layout.bits, layout.per_word)
     else:
         candidate_at, candidate_keys = state
         row_at = _kept_row_at(candidate_at, _find_rows(candidate_keys, below_keys,
@@ -334,6 +337,23 @@ def _sum_by_row(rows, gains, size):
             seen[rows[i]] = True
     distinct = np.flatnonzero(seen)
     return distinct, total[distinct]
+
+
+@njit(cache=True)
+def _rows_at_positions(codes, n, keys, slots, bits, per_word):
+    """Row in ``keys`` of the n-gram starting at each position (-1 if none is kept there)."""
+    row_at = np.full(codes.shape[0], -1, np.int64)
+    key = np.zeros(keys.shape[1], np.uint64)
+    run = 0
+    for end in range(codes.shape[0]):
+        if codes[end] == 0:
+            run = 0
+            continue
+        run += 1
+        if run >= n:
+            _pack(codes, end - n + 1, n, bits, per_word, key)
+            row_at[end - n + 1] = _find(slots, keys, key)
+    return row_at
 
 
 @njit(cache=True)
@@ -447,7 +467,7 @@ class _Blocks:
         encoded = [client.submit(_encode_block, b, errors, breaks, fold, retries=2) for b in self.blocks]
         parts = self.gather([client.submit(_vocabulary_part, e) for e in encoded])
         vocab = _merged_vocabulary(parts)
-        chars = client.scatter(vocab.chars, broadcast=True, hash=False)
+        chars = _broadcast(client, vocab.chars)
         self.codes = [client.submit(_to_global, e, chars, retries=2) for e in encoded]
         positions = sum(p[3] for p in parts)
         memory = sum(w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values())
@@ -477,7 +497,7 @@ def _distributed_level(blocks: _Blocks, states, below: Level, n, layout, entropy
     entropy sums of ``below``. ``states`` (the blocks' futures of :func:`_count_block`) advance
     to level ``n``."""
     client = blocks.client
-    below_keys = client.scatter(below.keys, broadcast=True, hash=False)
+    below_keys = _broadcast(client, below.keys)
     mapped = [client.submit(_count_block, c, state, below_keys, n, layout, entropy, blocks.buckets,
                             vocab_size, retries=2) for c, state in zip(blocks.codes, states)]
     reduced = [client.submit(_merge_bucket, below_keys, n, layout, min_count, entropy,
@@ -504,6 +524,22 @@ def _merged_vocabulary(parts: list[tuple]) -> Vocabulary:
     return Vocabulary("".join(c for c, _ in ranked), np.array([k for _, k in ranked], np.int64))
 
 
+def _broadcast(client, data):
+    """``data`` as a future the tasks share. Held by a task, not scattered: if the worker
+    holding it dies, Dask computes it again from the task (a broadcast scatter could wait
+    forever on a worker killed meanwhile); workers pass it on to each other as they need it."""
+    return client.submit(_held, data, pure=False)
+
+
+def _held(data):
+    return data
+
+
+def _lost(err: Exception) -> ClusterError:
+    return ClusterError(f"the Dask cluster lost the work ({type(err).__name__}: "
+                        f"{str(err).splitlines()[0] if str(err) else 'cancelled'}); run it again")
+
+
 def _gather(client, futures: list, progress: ProgressFn | None) -> list:
     """The results of ``futures`` in order, reporting ``progress(done, total)`` as they finish;
     an error raised in a task is raised here (a worker's InputError stays one line)."""
@@ -518,8 +554,7 @@ def _gather(client, futures: list, progress: ProgressFn | None) -> list:
     except ZhtextError:
         raise
     except (CancelledError, KilledWorker, OSError, TimeoutError) as err:
-        raise ClusterError(f"the Dask cluster lost the work ({type(err).__name__}: "
-                           f"{str(err).splitlines()[0] if str(err) else 'cancelled'}); run it again") from None
+        raise _lost(err) from None
 
 
 # -------------------------------------------------------------------- discovery
@@ -627,7 +662,7 @@ def _merge_neighbours(size, *parts) -> tuple:
 def _accepted_pieces(cluster: _Blocks, passed_keys, layout, max_n, min_count, han) -> tuple:
     """The accepted pieces of the whole corpus, ragged, with their exact counts."""
     client = cluster.client
-    passed = client.scatter(passed_keys, broadcast=True, hash=False)
+    passed = _broadcast(client, passed_keys)
     mapped = [client.submit(_pieces_of_block, c, passed, layout, max_n, han, cluster.buckets, retries=2)
               for c in cluster.codes]
     reduced = [client.submit(_merge_pieces, passed, layout, max_n, min_count,
@@ -646,8 +681,8 @@ def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han,
     chars = vocab.char_array()
     entries = [w for w in ("".join(chars[ids[s: s + n]]) for s, n in zip(starts.tolist(), lengths.tolist()))
                if strings and is_lexicon_word(w, mixed)]
-    words = client.scatter((entries, vocab.chars), broadcast=True, hash=False)
-    shared = client.scatter((pieces, passed_keys), broadcast=True, hash=False)
+    words = _broadcast(client, (entries, vocab.chars))
+    shared = _broadcast(client, (pieces, passed_keys))
     mapped = [client.submit(_neighbours_task, c, shared, layout, max_n, han, cluster.buckets, words,
                             retries=2) for c in cluster.codes]
     reduced = [client.submit(_merge_neighbours, len(lengths),
