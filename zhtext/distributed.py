@@ -28,6 +28,16 @@ says what to compute. The algorithm, all in Numba kernels on numpy arrays:
    rows canonically; the entropy sums are fixed-point integers
    (:data:`zhtext.ngrams.SUM_SCALE`), so neither the blocks, the buckets nor
    the order of arrival change a bit of the result.
+5. **Discovery** (:func:`discover_on_cluster`) adds three passes: each block
+   marks the gaps covered by cohesive n-grams and counts its pieces; reducers
+   merge the pieces by content before the back-check; a last pass counts the
+   accepted pieces' neighbours (and, for keyness, the entries' occurrences).
+
+Between levels a block may keep, on its worker, the candidate at each position
+(4 bytes a character, :data:`STATE_SHARE`), so the next level looks up only its
+distinct candidates. Shared data (the kept set of a level) is held by a task,
+so a worker that dies is replaced and its part computed again; a job whose data
+was lost anyway runs once more from the start.
 
 Memory per worker: its share of the encoded blocks (2 bytes a character, 4 past 65,535
 distinct characters) and of their state (4 bytes a character), the
@@ -39,10 +49,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-from concurrent.futures import CancelledError
 import logging
 import operator
 import os
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -686,7 +696,7 @@ def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han,
     mapped = [client.submit(_neighbours_task, c, shared, layout, max_n, han, cluster.buckets, words,
                             retries=2) for c in cluster.codes]
     reduced = [client.submit(_merge_neighbours, len(lengths),
-                             *[client.submit(_pair_bucket, m, b) for m in mapped], retries=2)
+                             *[client.submit(_bucket, m, b) for m in mapped], retries=2)
                for b in range(cluster.buckets)]
     occurrences = [client.submit(operator.itemgetter(1), m) for m in mapped]
     sums = [np.zeros(len(lengths), np.int64), np.zeros(len(lengths), np.int64)]
@@ -701,10 +711,6 @@ def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han,
 def _neighbours_task(codes, shared, layout, max_n, han, buckets, words) -> tuple:
     (pieces, passed_keys), (entries, chars) = shared, words
     return _neighbours_of_block(codes, pieces, passed_keys, layout, max_n, han, buckets, (entries, chars))
-
-
-def _pair_bucket(mapped: tuple, b: int) -> tuple:
-    return mapped[0][b]
 
 
 def _block_occurrences(codes, words) -> np.ndarray:
