@@ -348,3 +348,14 @@ def _spans(words):
         out.add((at, at + len(word)))
         at += len(word)
     return out
+
+
+def test_keyness_on_a_giant_line_of_one_character_stays_linear():
+    from zhtext.encode import encode
+    from zhtext.keyness import LONGEST, occurrences
+
+    encoded = encode(["啊" * 40, "中国人民"])
+    assert occurrences(encoded, ["啊" * LONGEST, "啊" * (LONGEST + 1), "中国"]).tolist() == \
+        [40 - LONGEST + 1, 0, 1]
+    finder = WordDiscoverer(min_count=2, background="default").fit(["啊" * 300_000] * 2)
+    assert finder.lexicon_.words and all(set(w) == {"啊"} for w in finder.lexicon_.words)

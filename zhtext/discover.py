@@ -67,7 +67,7 @@ from .corpus import ProgressFn
 from .encode import EncodedCorpus, encode
 from .errors import InputError
 from .hashing import splitmix64
-from .keyness import load_background, occurrences
+from .keyness import LONGEST, load_background, occurrences
 from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _gain, _pack,
                      count_levels, entropies)
@@ -208,7 +208,10 @@ class WordDiscoverer:
         keyness = np.full(len(words), np.nan)
         if background is not None:
             kept = [w for w, k in zip(words, keep) if k]
-            seen = occurrences_of(kept) if background.unit == "string" else count[keep]
+            seen = count[keep]
+            if background.unit == "string":
+                strings = np.array([len(w) <= LONGEST for w in kept], bool)
+                seen = np.where(strings, occurrences_of(kept), seen)
             keyness[keep] = background.keyness(kept, seen, stats.total)
         lexicon = Lexicon.from_columns(words, count, cohesion=cohesion, left_entropy=left,
                                        right_entropy=right, score=score, keyness=keyness)

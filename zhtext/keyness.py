@@ -61,6 +61,12 @@ from .lexicon import Lexicon
 from .script import fold_table
 
 
+LONGEST = 16
+"""The longest string :func:`occurrences` counts: the pass tries up to this many characters
+from every position, so a giant line of one repeated character stays a linear pass. A longer
+discovered word is counted as a piece instead (as often as a string, for words that long)."""
+
+
 def keyness(a, corpus_size: float, b, background_size: float) -> np.ndarray:
     """Signed G² of counts ``a`` in a corpus of ``corpus_size`` characters against counts ``b``
     in a background of ``background_size`` (module docstring): + over-, - under-represented.
@@ -83,19 +89,24 @@ def keyness(a, corpus_size: float, b, background_size: float) -> np.ndarray:
 
 def occurrences(encoded: EncodedCorpus, words) -> np.ndarray:
     """How often each of ``words`` occurs in ``encoded`` as a string inside a fragment, compared
-    through script-folded forms: one pass over the text (:func:`zhtext.segment._count_words`)."""
+    through script-folded forms: one pass over the text (:func:`zhtext.segment._count_words`).
+    Words longer than :data:`LONGEST` characters are not counted (0)."""
     from .segment import _count_words, _vocab_points, _word_table, word_rows
 
     words = list(words)
-    if not words:
-        return np.zeros(0, np.int64)
-    width = max(len(w) for w in words)
-    unique, inverse = np.unique(word_rows(words, width), axis=0, return_inverse=True)
+    out = np.zeros(len(words), np.int64)
+    counted = [i for i, w in enumerate(words) if 1 <= len(w) <= LONGEST]
+    if not counted:
+        return out
+    width = max(len(words[i]) for i in counted)
+    unique, inverse = np.unique(word_rows([words[i] for i in counted], width), axis=0,
+                                return_inverse=True)
     keys, index = _word_table(unique)
     counts = np.zeros(len(unique), np.int64)
     points = fold_table()[_vocab_points(encoded.vocab)].astype(np.int32)
     _count_words(encoded.codes, points, keys, index, width, counts)
-    return counts[inverse.reshape(-1)]
+    out[counted] = counts[inverse.reshape(-1)]
+    return out
 
 
 @dataclass(frozen=True)
