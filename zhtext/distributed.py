@@ -61,7 +61,7 @@ import numpy as np
 from numba import njit
 
 from .corpus import _MAGIC, Corpus, ProgressFn, _decode_error, _reject_binary, _sniff_encoding
-from .discover import (_count_pieces, _cover_runs, _piece_hash, _same_piece, _windows_kept,
+from .discover import (_count_pieces, _cover, _cover_runs, _piece_hash, _same_piece, _windows_kept,
                        han_codes)
 from .encode import BreakSpec, EncodedCorpus, Vocabulary, _Encoder
 from .errors import ClusterError, InputError, ZhtextError
@@ -69,7 +69,7 @@ from .keyness import occurrences
 from .lexicon import is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _affix_rows, _build_index, _count_level, _find,
                      _gains, _hash, _kept_rows, _pack, _power_of_two, _rows_at, _same, _unigram_level,
-                     _unigram_rows, _unpack_ids, entropies)
+                     _unigram_rows, _unpack_ids, check_orders, entropies)
 
 INSTALL = "pip install 'zhtext[dask]'"
 DEFAULT_BLOCKSIZE = 32 << 20
@@ -149,7 +149,7 @@ def parse_size(text: str, what: str) -> int:
 @dataclass(frozen=True)
 class Block:
     """Bytes ``offset .. offset + length`` of ``path`` widened to whole lines (``length < 0``:
-    the whole file, read as a stream)."""
+    the whole local file, read as a stream)."""
 
     path: str
     offset: int
@@ -157,17 +157,16 @@ class Block:
     encoding: str
 
 
-def plan_blocks(sources: Sequence[str | os.PathLike], blocksize: int, encoding: str = "utf-8") -> list[Block]:
+def plan_blocks(sources: Sequence[str | os.PathLike], blocksize: int, encoding: str = "utf-8",
+                errors: str = "strict") -> list[Block]:
     """Cut every file into :class:`Block` s of about ``blocksize`` bytes, checked on the client:
-    a missing file, a binary file or an unknown encoding is a one-line :class:`InputError`."""
+    a missing file, a binary file, a remote compressed one, an unknown encoding or error mode
+    is a one-line :class:`InputError`."""
     import fsspec
 
     if blocksize < 1:
         raise InputError(f"blocksize must be at least 1 byte, not {blocksize}")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}") from None
+    Corpus(encoding=encoding, errors=errors)      # the same checks of both as on one machine
     blocks = []
     for source in map(str, sources):
         fs, path = fsspec.core.url_to_fs(source)
@@ -181,6 +180,9 @@ def plan_blocks(sources: Sequence[str | os.PathLike], blocksize: int, encoding: 
         if not compressed:
             _reject_binary(text_head, resolved, source)
         if compressed or codecs.lookup(resolved).name.startswith(("utf-16", "utf-32")):
+            if "://" in source:
+                raise InputError(f"{source}: a compressed or UTF-16 file is read whole, and only "
+                                 "from a local path; decompress it (or re-encode as UTF-8)")
             blocks.append(Block(source, 0, -1, encoding))
         else:
             blocks += [Block(source, offset, blocksize, encoding) for offset in range(0, size, blocksize)]
@@ -191,10 +193,7 @@ def read_block(block: Block, errors: str = "strict") -> tuple[str, int]:
     """The text of ``block`` and its count of U+FFFD replacements; an undecodable byte is a
     one-line :class:`InputError` naming the file, line and byte offset, as on one machine."""
     if block.length < 0:
-        corpus = Corpus.from_files([block.path], encoding=block.encoding, errors=errors) \
-            if "://" not in block.path else None
-        if corpus is None:
-            raise InputError(f"{block.path}: compressed or UTF-16 files must be local; decompress it")
+        corpus = Corpus.from_files([block.path], encoding=block.encoding, errors=errors)
         text = "".join(corpus.blocks())
         return text, corpus.replacements
     import fsspec
@@ -422,13 +421,8 @@ def fit_ngrams(sources: Sequence[str | os.PathLike], max_n: int = 4, min_count: 
     tasks of the current stage, ``on_stage(name)`` announces each stage.
     """
     import_distributed()
-    if not 1 <= max_n <= 11:
-        raise InputError(f"max_n must be between 1 and 11, not {max_n}")
-    if min_count < 1:
-        raise InputError(f"min_count must be at least 1, not {min_count}")
-    if errors not in ("strict", "replace"):
-        raise InputError(f"errors must be one of strict, replace, not {errors!r}")
-    blocks = plan_blocks(sources, blocksize, encoding)
+    check_orders(max_n, min_count)
+    blocks = plan_blocks(sources, blocksize, encoding, errors)
     with contextlib.nullcontext(client) if client is not None else connect() as client:
         return _once_more_if_lost(lambda: _fit(client, blocks, max_n, min_count, entropy, buckets,
                                                errors, breaks, fold, progress, on_stage))
@@ -581,7 +575,7 @@ def discover_on_cluster(finder, sources, *, client=None, blocksize: int = DEFAUL
     pieces over all blocks before the back-check, and a last pass over the blocks counts the
     accepted pieces' neighbours (and the strings' occurrences, for keyness)."""
     import_distributed()
-    blocks = plan_blocks(sources, blocksize, encoding)
+    blocks = plan_blocks(sources, blocksize, encoding, errors)
     with contextlib.nullcontext(client) if client is not None else connect() as client:
         _once_more_if_lost(lambda: _discover(finder, client, blocks, buckets, errors, breaks, fold,
                                              progress, on_stage or (lambda name: None), background))
@@ -613,8 +607,10 @@ def _block_pieces(codes, passed_keys, layout: KeyLayout, max_n: int, han) -> tup
     """The rough segmentation of one block: ``(table, piece_at)`` of
     :func:`zhtext.discover._count_pieces` after covering the passed n-grams and letter runs."""
     covered = np.zeros(len(codes), np.uint8)
-    _cover_passed(codes, max_n, passed_keys, _build_index(passed_keys), layout.bits, layout.per_word,
-                  covered)
+    slots, passed = _build_index(passed_keys), np.ones(len(passed_keys), np.bool_)
+    for n in range(2, max_n + 1):      # keys of different lengths never collide: one index
+        _cover(_rows_at_positions(codes, n, passed_keys, slots, layout.bits, layout.per_word), n,
+               passed, covered)
     _cover_runs(codes, han, covered)
     piece_at = np.full(len(codes), -1, np.int32)
     return _count_pieces(codes, covered, piece_at), piece_at
@@ -857,22 +853,3 @@ def _neighbour_pairs(codes, piece_at, lengths, side):
             out[used] = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
             used += 1
     return out[:used]
-
-
-@njit(cache=True)
-def _cover_passed(codes, max_n, keys, slots, bits, per_word, covered):
-    """Mark the gaps inside every occurrence of a passed n-gram (:func:`zhtext.discover._cover`),
-    each n-gram looked up where it occurs."""
-    key = np.zeros(keys.shape[1], np.uint64)
-    run = 0
-    for end in range(codes.shape[0]):
-        if codes[end] == 0:
-            run = 0
-            continue
-        run += 1
-        for n in range(2, min(run, max_n) + 1):
-            start = end - n + 1
-            _pack(codes, start, n, bits, per_word, key)
-            if _find(slots, keys, key) >= 0:
-                for g in range(start, end):
-                    covered[g] = 1

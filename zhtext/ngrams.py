@@ -564,6 +564,14 @@ class Level:
         return level, order
 
 
+def check_orders(max_n: int, min_count: int) -> None:
+    """A one-line :class:`InputError` unless ``1 <= max_n < MAX_ORDER`` and ``min_count >= 1``."""
+    if not 1 <= max_n <= MAX_ORDER - 1:
+        raise InputError(f"max_n must be between 1 and {MAX_ORDER - 1}, not {max_n}")
+    if min_count < 1:
+        raise InputError(f"min_count must be at least 1, not {min_count}")
+
+
 def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int, entropy: bool = True,
                  low_memory: bool = False) -> Iterator[tuple[Level, np.ndarray]]:
     """Yield each level ``n = 1..max_n`` with its kept-row-per-position array.
@@ -576,10 +584,7 @@ def count_levels(encoded: EncodedCorpus, max_n: int, min_count: int, entropy: bo
     before the next is counted, instead of in parallel threads: about half
     the peak memory of the counting tables, the same result, slower.
     """
-    if not 1 <= max_n <= MAX_ORDER - 1:
-        raise InputError(f"max_n must be between 1 and {MAX_ORDER - 1}, not {max_n}")
-    if min_count < 1:
-        raise InputError(f"min_count must be at least 1, not {min_count}")
+    check_orders(max_n, min_count)
     vocab, codes = encoded.vocab, encoded.codes
     if len(codes) > MAX_CHARACTERS:
         raise InputError(f"the corpus has {len(codes):,} characters; the n-gram counter takes at "
