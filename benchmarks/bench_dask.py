@@ -1,7 +1,7 @@
 """``--engine dask`` against the single-machine path, whole process, as users run the commands.
 
     nice -n 5 python benchmarks/bench_dask.py [--shared ../shared/corpora] [--part fudan|bounded|all]
-        [--workers 2] [--command ngrams]
+        [--workers 2] [--command ngrams|discover|fit]
 
 * fudan: ``zhtext COMMAND FUDAN -o local`` and ``zhtext COMMAND FUDAN --engine dask
   --workers W -o dask`` on the 142 MB raw/fudan_textcls.txt.xz (decompressed
@@ -84,11 +84,14 @@ def task_costs(corpus: Path, command: str, workers: int) -> dict:
     from zhtext.discover import WordDiscoverer
     from zhtext.distributed import DEFAULT_BLOCKSIZE, connect
     from zhtext.ngrams import NgramStats
+    from zhtext.segment import Segmenter
 
     with connect(workers=workers) as client, get_task_stream(client) as stream:
         started = time.perf_counter()
         if command == "discover":
             WordDiscoverer().fit(corpus, engine="dask", client=client)
+        elif command == "fit":
+            Segmenter.fit(corpus, engine="dask", client=client)
         else:
             NgramStats.fit(corpus, engine="dask", client=client)
         wall = time.perf_counter() - started

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_memory, default_base_path,
                             learning_memory, load_base)
 
 from .common import add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn
+from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
 ORDER = 31
@@ -31,6 +33,7 @@ examples:
   zhtext fit corpora/hongloumeng.txt --base none -o hlm-alone.npz
   zhtext segment corpora/gsdsimp_dev_sample.txt --model hlm.npz -o sample.seg.txt
   zhtext discover corpora/hongloumeng.txt --format jieba -o userdict.txt && zhtext fit corpora/hongloumeng.txt --lexicon userdict.txt -o hlm-lexicon.npz
+  zhtext fit corpora/hongloumeng.txt --engine dask --workers 2 --blocksize 1MiB -o hlm-dask.npz
 
 defaults (chosen a priori, not tuned on any gold segmentation):
   --max-n {MAX_N}   --min-count {MIN_COUNT}   --scorer joint"""
@@ -58,18 +61,29 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
-    """Fit on ``paths`` with the model options of ``args``, with a progress bar; first warn if
-    the projected memory of learning exceeds the memory available."""
-    corpus = open_corpus(args, paths)
-    need, available = learning_memory(corpus), available_memory()
-    if available is not None and need > available:
-        warn(args, f"learning from this input may need about {need / 1e9:.1f} GB of memory "
-                   f"(projected from its size), but {available / 1e9:.1f} GB is available")
+    """Fit on ``paths`` with the model options of ``args``, with a progress bar, here or on a
+    Dask cluster (``--engine dask``, for ``zhtext fit``); here, first warn if the projected
+    memory of learning exceeds the memory available."""
+    engine = getattr(args, "engine", "local")
+    corpus = open_corpus(args, paths) if engine == "local" else None
+    if corpus is not None:
+        need, available = learning_memory(corpus), available_memory()
+        if available is not None and need > available:
+            warn(args, f"learning from this input may need about {need / 1e9:.1f} GB of memory "
+                       f"(projected from its size), but {available / 1e9:.1f} GB is available")
     start = time.monotonic()
     base = _base(args)
-    with ProgressBar("learning", enabled=None if not args.quiet else False) as bar:
-        model = Segmenter.fit(corpus, scorer=args.scorer, max_n=args.max_n,
-                              min_count=args.min_count, base=base, progress=bar)
+    options = {"scorer": args.scorer, "max_n": args.max_n, "min_count": args.min_count, "base": base}
+    block_bytes = blocksize(args) if engine == "dask" else None
+    with cluster_client(args) if hasattr(args, "engine") else contextlib.nullcontext() as client, \
+            ProgressBar("learning", unit="B" if client is None else "tasks",
+                        enabled=None if not args.quiet else False) as bar:
+        if client is None:
+            model = Segmenter.fit(corpus, progress=bar, on_stage=bar.stage, **options)
+        else:
+            model = Segmenter.fit(paths, progress=bar, on_stage=bar.stage, engine="dask", client=client,
+                                  blocksize=block_bytes, encoding=args.encoding, errors=args.errors,
+                                  **options)
     if args.lexicon:
         added = model.add_words(args.lexicon)
         say(args, f"prior lexicon {args.lexicon}: {added:,} words")
@@ -95,6 +109,7 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="where to save the model (.npz)")
     add_model_options(parser)
+    add_engine_options(parser)
     add_quiet_option(parser)
     parser.set_defaults(func=run, reads=("corpus", "lexicon", "base"), writes=("output",))
 

@@ -5,6 +5,7 @@ One two-process LocalCluster serves the whole module.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -244,3 +245,38 @@ def test_a_worker_killed_mid_job_gives_the_exact_result_or_one_line(client, tmp_
         assert_same(local, remote)
     assert killed
     client.wait_for_workers(2, timeout=60)
+
+
+SEGMENTER_ARRAYS = ("rows", "log_probs", "autonomy", "counts")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(st.lists(st.sampled_from(WORDS), max_size=12).map("".join), max_size=40),
+       blocksize=st.integers(1, 300), scorer=st.sampled_from(["joint", "nvbe"]))
+def test_segmenter_equals_one_machine(client, lines, blocksize, scorer):
+    from zhtext.segment import Segmenter
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.txt"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            local = Segmenter.fit(path, scorer=scorer)
+        except InputError as err:       # no Han text: the same error on the cluster
+            with pytest.raises(InputError, match=re.escape(str(err))):
+                Segmenter.fit(path, scorer=scorer, engine="dask", client=client, blocksize=blocksize)
+            return
+        remote = Segmenter.fit(path, scorer=scorer, engine="dask", client=client, blocksize=blocksize)
+    for name in SEGMENTER_ARRAYS:
+        assert np.array_equal(getattr(local, name), getattr(remote, name)), name
+    assert local.info == remote.info
+
+
+def test_cli_fit_is_byte_identical_with_the_base(cli, client, tmp_path, bundled):
+    source = tmp_path / "novel.txt"
+    text = (bundled / "hongloumeng.txt").read_bytes()
+    source.write_bytes(text[: text.index(b"\n", 400_000) + 1])
+    local, remote = tmp_path / "local.npz", tmp_path / "remote.npz"
+    cli("fit", str(source), "-o", str(local), check=True)
+    cli("fit", str(source), "-o", str(remote), "--engine", "dask", "--scheduler", client.scheduler.address,
+        "--blocksize", "40kB", check=True)
+    assert local.read_bytes() == remote.read_bytes()

@@ -284,3 +284,20 @@ def test_cli_base_options(tmp_path, cli):
         assert failed.returncode == 2 and str(bad) in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
     refused = cli("segment", str(small), "--model", str(base), "--base", str(base))
     assert refused.returncode == 2 and "--base needs a model learned here" in refused.stderr
+
+
+def test_e_step_is_the_same_for_any_number_of_threads(bundled):
+    """Fixed-point expected counts: slicing the corpus between threads changes no bit."""
+    import numpy as np
+
+    from zhtext.encode import encode
+    from zhtext.script import fold_table
+
+    text = (bundled / "hongloumeng.txt").read_text(encoding="utf-8")[:200_000]
+    encoded = encode([text], breaks=zs.outside_han, fold=fold_table())
+    rows, autonomy, counts = zs.autonomy_table(encoded)
+    weights = np.log(counts / counts.sum()) + autonomy * (rows > 0).sum(axis=1)
+    results = [zs.corpus_e_step(encoded, rows, threads=k)(weights) for k in (1, 2, 7)]
+    for expected, loglik in results[1:]:
+        assert np.array_equal(expected, results[0][0]) and loglik == results[0][1]
+    assert results[0][0].sum() > 0

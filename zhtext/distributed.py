@@ -1,9 +1,10 @@
-r"""Exact n-gram statistics on a Dask cluster: the same result as one machine, bit for bit.
+r"""Exact n-gram statistics, discovery and segmenter learning on a Dask cluster: the same
+result as one machine, bit for bit.
 
 For corpora larger than one machine's memory (``NgramStats.fit(..., engine="dask")``,
-``zhtext ngrams --engine dask``). Needs the optional extra ``zhtext[dask]``
-(``dask``, ``distributed``, ``fsspec``); Dask does the scheduling, zhtext only
-says what to compute. The algorithm, all in Numba kernels on numpy arrays:
+``zhtext ngrams --engine dask``; likewise ``discover`` and ``fit``). Needs the
+optional extra ``zhtext[dask]`` (``dask``, ``distributed``, ``fsspec``); Dask
+does the scheduling, zhtext only says what to compute. The algorithm, all in Numba kernels on numpy arrays:
 
 1. **Blocks.** Each file is cut into byte ranges of about ``blocksize`` bytes
    at newlines (:func:`fsspec.utils.read_block`): every line lands in exactly
@@ -32,6 +33,10 @@ says what to compute. The algorithm, all in Numba kernels on numpy arrays:
    marks the gaps covered by cohesive n-grams and counts its pieces; reducers
    merge the pieces by content before the back-check; a last pass counts the
    accepted pieces' neighbours (and, for keyness, the entries' occurrences).
+6. **Segmenter learning** (:func:`fit_segmenter`) counts the script-folded Han
+   runs with entropies, finds the candidate words on the client, and runs each
+   EM step as a map task per block and a tree of sums of fixed-point expected
+   counts on the workers.
 
 Between levels a block may keep, on its worker, the candidate at each position
 (4 bytes a character, :data:`STATE_SHARE`), so the next level looks up only its
@@ -52,6 +57,7 @@ import contextlib
 import logging
 import operator
 import os
+import warnings
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +73,9 @@ from .encode import BreakSpec, EncodedCorpus, Vocabulary, _Encoder
 from .errors import ClusterError, InputError, ZhtextError
 from .keyness import occurrences
 from .lexicon import is_lexicon_word
+from .script import fold_table
+from .segment import (NO_HAN, EStep, Segmenter, _expected_counts, _vocab_points, _word_table,
+                      outside_han)
 from .ngrams import (KeyLayout, Level, NgramStats, _affix_rows, _build_index, _count_level, _find,
                      _gains, _hash, _kept_rows, _pack, _power_of_two, _rows_at, _same, _unigram_level,
                      _unigram_rows, _unpack_ids, check_orders, entropies)
@@ -227,17 +236,18 @@ def _line_number(fs, path: str, offset: int) -> int:
 
 # ----------------------------------------------------------------- worker tasks
 def _encode_block(block: Block, errors: str, breaks: BreakSpec, fold) -> tuple:
-    """``(codes in local ids, local characters, their counts, replacements)`` of one block."""
+    """``(codes in local ids, local characters, their counts, replacements, lines)`` of one block."""
     text, replacements = read_block(block, errors)
     encoder = _Encoder(breaks, fold)
     encoder.add(text)
     codes, vocab = encoder.finish()
-    return codes, vocab.chars, vocab.counts, replacements
+    lines = encoder.lines + (bool(text) and not text.endswith("\n"))  # a last line without its end
+    return codes, vocab.chars, vocab.counts, replacements, lines
 
 
 def _vocabulary_part(encoded: tuple) -> tuple:
-    """``(characters, counts, replacements, positions)`` of an encoded block."""
-    return encoded[1], encoded[2], encoded[3], len(encoded[0])
+    """``(characters, counts, replacements, positions, lines)`` of an encoded block."""
+    return encoded[1], encoded[2], encoded[3], len(encoded[0]), encoded[4]
 
 
 def _to_global(encoded: tuple, chars: str) -> np.ndarray:
@@ -443,7 +453,7 @@ def _fit(client, blocks, max_n, min_count, entropy, buckets, errors, breaks, fol
     cluster = _Blocks(client, blocks, buckets, progress)
     stage("reading and encoding")
     vocab = cluster.encode(errors, breaks, fold)
-    levels = cluster.count_levels(vocab, max_n, min_count, entropy, stage)
+    levels = list(cluster.count_levels(vocab, max_n, min_count, entropy, stage))
     return NgramStats.from_levels(vocab, int(vocab.counts.sum()), levels, max_n, min_count, entropy)
 
 
@@ -455,6 +465,7 @@ class _Blocks:
         self.buckets = buckets or max(1, 2 * sum(client.nthreads().values()))
         self.codes: list = []
         self.keep_state = False
+        self.lines = 0
 
     def gather(self, futures: list) -> list:
         return _gather(self.client, futures, self.progress)
@@ -468,31 +479,34 @@ class _Blocks:
         (n-1)-grams at every position again. The result is the same either way.
         """
         client = self.client
+        fold = None if fold is None else _broadcast(client, fold)
         encoded = [client.submit(_encode_block, b, errors, breaks, fold, retries=2) for b in self.blocks]
         parts = self.gather([client.submit(_vocabulary_part, e) for e in encoded])
         vocab = _merged_vocabulary(parts)
         chars = _broadcast(client, vocab.chars)
         self.codes = [client.submit(_to_global, e, chars, retries=2) for e in encoded]
-        positions = sum(p[3] for p in parts)
+        positions, self.lines = sum(p[3] for p in parts), sum(p[4] for p in parts)
         memory = sum(w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values())
         self.keep_state = 4 * positions <= STATE_SHARE * memory
         return vocab
 
     def count_levels(self, vocab: Vocabulary, max_n: int, min_count: int, entropy: bool,
-                     stage: StageFn) -> list[Level]:
-        """The kept levels ``1..max_n`` (their entropy sums complete if ``entropy``)."""
+                     stage: StageFn) -> Iterator[Level]:
+        """Yield the kept levels ``1..max_n``, each once it is complete (its entropy sums, if
+        ``entropy``, once the next level has been counted); an empty level ends them."""
         layout = KeyLayout.for_vocabulary(len(vocab), max_n + entropy)
         level = _unigram_level(vocab, layout, min_count)
-        levels, states = [level], [None] * len(self.codes)
+        states = [None] * len(self.codes)
         for n in range(2, max_n + 1 + entropy):
             stage(f"counting {n}-grams")
-            level = _distributed_level(self, states, level, n, layout, entropy, min_count, len(vocab))
+            below, level = level, _distributed_level(self, states, level, n, layout, entropy, min_count,
+                                                     len(vocab))
+            yield below
             if n > max_n:
-                break
-            levels.append(level)
+                return
             if not len(level.counts):
                 break
-        return levels
+        yield level
 
 
 def _distributed_level(blocks: _Blocks, states, below: Level, n, layout, entropy, min_count,
@@ -531,8 +545,11 @@ def _merged_vocabulary(parts: list[tuple]) -> Vocabulary:
 def _broadcast(client, data):
     """``data`` as a future the tasks share. Held by a task, not scattered: if the worker
     holding it dies, Dask computes it again from the task (a broadcast scatter could wait
-    forever on a worker killed meanwhile); workers pass it on to each other as they need it."""
-    return client.submit(_held, data, pure=False)
+    forever on a worker killed meanwhile); workers pass it on to each other as they need it.
+    The data travels in the task once, so Dask's warning about a large graph is silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
+        return client.submit(_held, data, pure=False)
 
 
 def _held(data):
@@ -544,9 +561,10 @@ def _lost(err: Exception) -> ClusterError:
                         f"{str(err).splitlines()[0] if str(err) else 'cancelled'}); run it again")
 
 
-def _gather(client, futures: list, progress: ProgressFn | None) -> list:
-    """The results of ``futures`` in order, reporting ``progress(done, total)`` as they finish;
-    an error raised in a task is raised here (a worker's InputError stays one line)."""
+def _gather(client, futures: list, progress: ProgressFn | None, result_of: list | None = None) -> list:
+    """The results of ``futures`` in order (or, once they are done, of ``result_of``: futures
+    that depend on them), reporting ``progress(done, total)`` as they finish; an error raised
+    in a task is raised here (a worker's InputError stays one line)."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -554,7 +572,7 @@ def _gather(client, futures: list, progress: ProgressFn | None) -> list:
         for done, _ in enumerate(as_completed(futures), 1):
             if progress is not None:
                 progress(done, len(futures))
-        return client.gather(futures)
+        return client.gather(futures if result_of is None else result_of)
     except ZhtextError:
         raise
     except (CancelledError, KilledWorker, OSError, TimeoutError) as err:
@@ -588,7 +606,7 @@ def _discover(finder, client, blocks, buckets, errors, breaks, fold, progress, s
     total = int(vocab.counts.sum())
     finder._fit_counts(total)
     stage("counting n-grams")
-    levels = cluster.count_levels(vocab, finder.max_n, finder.min_count_, False, stage)
+    levels = list(cluster.count_levels(vocab, finder.max_n, finder.min_count_, False, stage))
     stats = finder.stats_ = NgramStats.from_levels(vocab, total, levels, finder.max_n,
                                                    finder.min_count_, False)
     stage("segmenting and back-checking")
@@ -853,3 +871,70 @@ def _neighbour_pairs(codes, piece_at, lengths, side):
             out[used] = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
             used += 1
     return out[:used]
+
+
+# -------------------------------------------------------------------- segmenter
+def fit_segmenter(sources: Sequence[str | os.PathLike], *, scorer: str, max_n: int, min_count: int,
+                  base=None, client=None, blocksize: int = DEFAULT_BLOCKSIZE, buckets: int | None = None,
+                  encoding: str = "utf-8", errors: str = "strict", progress: ProgressFn | None = None,
+                  on_stage: StageFn | None = None):
+    """:meth:`zhtext.segment.Segmenter.fit` of the files ``sources`` on a Dask cluster: the same
+    model, bit for bit.
+
+    The script-folded Han runs are counted as by :func:`fit_ngrams`, with
+    entropies, and the candidate words follow on the client
+    (:meth:`~zhtext.segment.Segmenter.learn`). Each E-step of the EM is a map
+    task per block (forward-backward over its Han runs: a run never crosses a
+    block, whose edges are line ends) and a tree of sums on the workers; the
+    expected counts are fixed-point integers (:data:`zhtext.segment.EXPECTED_SCALE`),
+    so the sum is the same in any order. Per step, the word weights go out and
+    one array of counts comes back.
+    """
+    import_distributed()
+    check_orders(max_n, min_count)
+    blocks = plan_blocks(sources, blocksize, encoding, errors)
+    options = {"scorer": scorer, "max_n": max_n, "min_count": min_count, "base": base}
+    with contextlib.nullcontext(client) if client is not None else connect() as client:
+        return _once_more_if_lost(lambda: _fit_segmenter(client, blocks, buckets, errors, progress,
+                                                         on_stage or (lambda name: None), options))
+
+
+def _fit_segmenter(client, blocks, buckets, errors, progress, stage, options: dict):
+    cluster = _Blocks(client, blocks, buckets, progress)
+    stage("reading")
+    vocab = cluster.encode(errors, outside_han, fold_table())
+    if not vocab.counts.sum():
+        raise InputError(NO_HAN)
+    levels = (level.in_key_order()[0]
+              for level in cluster.count_levels(vocab, options["max_n"], options["min_count"], True, stage)
+              if level.n == 1 or len(level.counts))
+    return Segmenter.learn(vocab, cluster.lines, levels,
+                           lambda rows: _cluster_e_step(cluster, vocab, rows, options["max_n"]),
+                           on_stage=stage, **options)
+
+
+def _cluster_e_step(cluster: _Blocks, vocab: Vocabulary, rows: np.ndarray, max_n: int) -> EStep:
+    """The E-step of :func:`zhtext.segment.unigram_log_probs` over the blocks of ``cluster``."""
+    client = cluster.client
+    table = _broadcast(client, (_vocab_points(vocab), *_word_table(rows)))
+
+    def e_step(weights: np.ndarray) -> tuple[np.ndarray, int]:
+        shared = _broadcast(client, weights)
+        parts = [client.submit(_block_e_step, codes, table, shared, max_n, len(rows), retries=2)
+                 for codes in cluster.codes]
+        total = parts
+        while len(total) > 1:
+            total = [client.submit(_sum_e_steps, *total[i:i + 2], retries=2) for i in range(0, len(total), 2)]
+        return _gather(client, parts, cluster.progress, result_of=total)[0]
+    return e_step
+
+
+def _block_e_step(codes, table, weights, max_n: int, size: int) -> tuple[np.ndarray, int]:
+    """``(expected counts, log-likelihood)`` of one block's Han runs, in fixed point."""
+    points, keys, index = table
+    counts = np.zeros(size, np.int64)
+    return counts, int(_expected_counts(codes, points, keys, index, weights, max_n, counts))
+
+
+def _sum_e_steps(*steps) -> tuple[np.ndarray, int]:
+    return sum(s[0] for s in steps), sum(s[1] for s in steps)

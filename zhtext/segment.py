@@ -58,7 +58,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from numba import njit
@@ -66,7 +66,7 @@ from numba import njit
 from . import modelfile, tokens
 from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
-from .ngrams import affix_rows, count_levels, level_ids
+from .ngrams import Level, affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError, renamed
 from .hashing import GOLDEN
 from .script import fold_table
@@ -76,6 +76,7 @@ FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_N, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
+EM_THREADS = max(1, min(8, os.cpu_count() or 1))
 _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
 _EMPTY = np.uint64(0)
@@ -202,6 +203,14 @@ def _vocab_points(vocab) -> np.ndarray:
     return np.concatenate(([0], tokens.code_points(vocab.chars))).astype(np.int32)
 
 
+NO_HAN = "the corpus has no Chinese (Han) text to learn from"
+
+
+def outside_han(char: str) -> bool:
+    """The breaks of learning: every character that is not Han (a picklable test, for Dask)."""
+    return tokens.class_table()[ord(char)] != tokens.HAN
+
+
 def _pad(points: np.ndarray, width: int) -> np.ndarray:
     out = np.zeros((points.shape[0], width), dtype=np.int32)
     out[:, : points.shape[1]] = points
@@ -215,63 +224,68 @@ def autonomy_table(encoded: EncodedCorpus, max_n: int = MAX_N, min_count: int = 
     ``encoded`` holds the Han runs of the corpus (every other character is a
     break). Counts and branching entropies are those of :func:`zhtext.ngrams.count_levels`
     (exact; a run edge is a distinct neighbour each time); see the module
-    docstring for the formula. Every single character is kept (one seen fewer
-    than ``min_count`` times has no branching statistics, so both its
-    entropies count as 0: exact for the default ``min_count`` of 2, where such
-    a character is seen once), and every n-gram seen ``min_count`` times whose
-    autonomy is positive; with ``keep_all`` every n-gram seen ``min_count``
-    times, and with ``known`` also the words of that model. ``rows`` are the
-    words as :func:`word_rows` gives them. Memory beyond the counting grows
-    with the n-grams kept, not the corpus.
+    docstring for the formula and :func:`candidate_words` for what is kept.
+    Memory beyond the counting grows with the n-grams kept, not the corpus.
     """
-    vocab = encoded.vocab
+    return candidate_words(encoded.vocab, complete_levels(encoded, max_n, min_count), max_n,
+                           min_count, keep_all, known)
+
+
+def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_count: int = MIN_COUNT,
+                    keep_all: bool = False, known: Segmenter | None = None):
+    """``(rows, autonomies, counts)`` from the levels ``1, 2, ...`` of a corpus's n-grams, each
+    with complete entropy sums and its rows in key order (:func:`complete_levels`, or a Dask
+    cluster's), so the result does not depend on where the levels were counted.
+
+    Every single character is kept (one seen fewer than ``min_count`` times has
+    no branching statistics, so both its entropies count as 0: exact for the
+    default ``min_count`` of 2, where such a character is seen once), and every
+    n-gram seen ``min_count`` times whose autonomy is positive; with
+    ``keep_all`` every n-gram seen ``min_count`` times, and with ``known`` also
+    the words of that model. ``rows`` are the words as :func:`word_rows` gives them.
+    """
     points = _vocab_points(vocab)
     rare = np.flatnonzero(vocab.counts < min_count) + 1
     out_rows, out_scores, out_counts = [], [], []
-    parent_l = parent_r = None   # entropies of the level below
-    for level, links in _linked_levels(encoded, max_n, min_count):
+    below = parent_l = parent_r = None   # the level below and its entropies
+    for level in levels:
         h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
         counts = level.counts.astype(np.int64)
         ids = level_ids(level, len(vocab))
-        if links is None:   # single characters, against the entropy of the character distribution
+        if below is None:   # single characters, against the entropy of the character distribution
             h0 = _entropy(vocab.counts)
             vbe_l = np.concatenate([h_l, np.zeros(len(rare))]) - h0
             vbe_r = np.concatenate([h_r, np.zeros(len(rare))]) - h0
             ids = np.concatenate([ids, rare.reshape(-1, 1).astype(ids.dtype)])
             counts = np.concatenate([counts, vocab.counts[rare - 1]])
         else:
-            vbe_l, vbe_r = h_l - parent_l[links[1]], h_r - parent_r[links[0]]
-        parent_l, parent_r = h_l, h_r
+            prefix, suffix = affix_rows(level, below, len(vocab))
+            vbe_l, vbe_r = h_l - parent_l[suffix], h_r - parent_r[prefix]
         autonomy = vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean()
         rows = _pad(points[ids], max_n)
-        keep = np.ones(len(rows), dtype=bool) if keep_all or links is None else autonomy > 0
-        if known is not None and links is not None:
+        keep = np.ones(len(rows), dtype=bool) if keep_all or below is None else autonomy > 0
+        if known is not None and below is not None:
             keep |= _lookup(known._keys, known._index, rows) >= 0
         out_rows.append(rows[keep])
         out_scores.append(autonomy[keep])
         out_counts.append(counts[keep])
-        del level, links, ids, rows, counts, vbe_l, vbe_r  # free before the next level is counted
+        below, parent_l, parent_r = level, h_l, h_r
+        del level, ids, rows, counts, vbe_l, vbe_r  # free before the next level is counted
     return np.concatenate(out_rows), np.concatenate(out_scores), np.concatenate(out_counts)
 
 
-def _linked_levels(encoded: EncodedCorpus, max_n: int, min_count: int):
-    """Yield the non-empty levels of :func:`count_levels` as ``(level, links)``, each once its
-    entropy sums are complete (when the next level has been counted).
-
-    ``links`` are the rows of each n-gram's prefix ``x[:-1]`` and suffix ``x[1:]``
-    in the level below (``None`` for single characters), found from the
-    levels' keys, so the only arrays per corpus position are the counter's own.
-    """
-    pending, size = None, len(encoded.vocab)
+def complete_levels(encoded: EncodedCorpus, max_n: int, min_count: int) -> Iterator[Level]:
+    """The non-empty levels of :func:`count_levels`, each in key order (the canonical order)
+    and yielded once its entropy sums are complete (when the next level has been counted)."""
+    pending = None
     for level, _ in count_levels(encoded, max_n, min_count, low_memory=True):
         if not len(level.counts) and level.n > 1:
             break
-        links = None if pending is None else affix_rows(level, pending[0], size)
         if pending is not None:
-            yield pending
-        pending = (level, links)
+            yield pending.in_key_order()[0]
+        pending = level
     if pending is not None:
-        yield pending
+        yield pending.in_key_order()[0]
 
 
 def _entropy(counts: np.ndarray) -> float:
@@ -306,19 +320,28 @@ def _logaddexp(a: float, b: float) -> float:
     return max(a, b) + math.log1p(math.exp(-abs(a - b)))
 
 
-@njit(cache=True)
+EXPECTED_SCALE = 1 << 28
+"""Expected counts are summed in fixed point, in units of 2^-28 of a word (:func:`_expected_counts`):
+integer sums are the same in any order, so the E-step gives the same bits whether the corpus is
+one array, split between threads or between the blocks of a Dask cluster."""
+LOGLIK_SCALE = 1 << 20
+"""The log-likelihood of each Han run is summed in units of 2^-20 nats, for the same reason."""
+
+
+@njit(cache=True, nogil=True)
 def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, index: np.ndarray,
-                     weights: np.ndarray, max_n: int, counts: np.ndarray) -> float:
+                     weights: np.ndarray, max_n: int, counts: np.ndarray) -> int:
     """E-step of EM over every Han run of ``codes`` (``points``: id -> code point); returns
-    the total log-likelihood.
+    the total log-likelihood, in units of ``1 / LOGLIK_SCALE`` nats.
 
     A segmentation ``w_1..w_k`` of a run has weight ``prod_i exp(weights[w_i])``;
     forward-backward adds to ``counts[w]`` the expected number of times ``w``
-    is a word, ``sum over edges of exp(alpha[s] + weights[w] + beta[s+|w|] - log Z)``.
+    is a word, ``sum over edges of exp(alpha[s] + weights[w] + beta[s+|w|] - log Z)``,
+    each term rounded to a multiple of ``1 / EXPECTED_SCALE`` (``counts`` is ``int64``).
     The lattice and the forward/backward arrays are sized by the longest run so far
     and reused (``int32`` edges: ``4 * max_n`` bytes per character of that run).
     """
-    total = 0.0
+    total = 0
     n, i = codes.shape[0], 0
     edges = np.empty((0, max_n), dtype=np.int32)
     alpha = np.empty(1)
@@ -353,20 +376,58 @@ def _expected_counts(codes: np.ndarray, points: np.ndarray, keys: np.ndarray, in
             for length in range(1, min(max_n, m - s) + 1):
                 k = edges[s, length - 1]
                 if k >= 0:
-                    counts[k] += math.exp(alpha[s] + weights[k] + beta[s + length] - log_z)
-        total += log_z
+                    share = math.exp(alpha[s] + weights[k] + beta[s + length] - log_z)
+                    counts[k] += np.int64(math.floor(share * EXPECTED_SCALE + 0.5))
+        total += np.int64(math.floor(log_z * LOGLIK_SCALE + 0.5))
         i = j
     return total
 
 
-def unigram_log_probs(encoded: EncodedCorpus, rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray,
-                      prior: np.ndarray | None = None, max_n: int = MAX_N,
-                      tolerance: float = EM_TOLERANCE,
+EStep = Callable[[np.ndarray], tuple[np.ndarray, int]]
+"""``e_step(weights) -> (expected counts, log-likelihood)``, both fixed point
+(:data:`EXPECTED_SCALE`, :data:`LOGLIK_SCALE`): one E-step over a whole corpus."""
+
+
+def corpus_e_step(encoded: EncodedCorpus, rows: np.ndarray, max_n: int = MAX_N,
+                  threads: int = EM_THREADS) -> EStep:
+    """The E-step of :func:`unigram_log_probs` over an encoded corpus held in this process, in
+    ``threads`` threads, each over a slice of the corpus cut at a break (the kernel releases
+    the GIL; the fixed-point sums make the result the same for any number of threads)."""
+    points = _vocab_points(encoded.vocab)
+    keys, index = _word_table(rows)
+    codes = encoded.codes
+    cuts = [0] + [_break_at_or_after(codes, len(codes) * k // threads) for k in range(1, threads)]
+    slices = [codes[a:b] for a, b in zip(cuts, cuts[1:] + [len(codes)]) if b > a]
+
+    def part(weights: np.ndarray, piece: np.ndarray) -> tuple[np.ndarray, int]:
+        counts = np.zeros(len(rows), np.int64)
+        return counts, _expected_counts(piece, points, keys, index, weights, max_n, counts)
+
+    def e_step(weights: np.ndarray) -> tuple[np.ndarray, int]:
+        if len(slices) <= 1:
+            return part(weights, codes)
+        with ThreadPoolExecutor(len(slices)) as pool:
+            parts = list(pool.map(lambda piece: part(weights, piece), slices))
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+    return e_step
+
+
+@njit(cache=True)
+def _break_at_or_after(codes: np.ndarray, i: int) -> int:
+    """The first position ``>= i`` that holds a break (0), or the end."""
+    while i < codes.shape[0] and codes[i] != 0:
+        i += 1
+    return i
+
+
+def unigram_log_probs(e_step: EStep, rows: np.ndarray, autonomy: np.ndarray, counts: np.ndarray,
+                      prior: np.ndarray | None = None, tolerance: float = EM_TOLERANCE,
                       progress: ProgressFn | None = None) -> tuple[np.ndarray, float]:
     """``(log p(w), tokens)`` of the joint model's word-unigram language model, by EM.
 
     ``rows``, ``autonomy`` and ``counts`` describe the candidate words (as
-    :func:`autonomy_table` gives them for ``encoded``). The probabilities start
+    :func:`autonomy_table` gives them); ``e_step`` runs one E-step over the
+    corpus (:func:`corpus_e_step`, or a Dask cluster's). The probabilities start
     proportional to ``counts`` and are re-estimated by EM, each E-step weighting
     a segmentation of a Han run by ``prod p(w) exp(a(w) |w|)`` (the language
     model and the boundary evidence together); the M-step is
@@ -379,21 +440,20 @@ def unigram_log_probs(encoded: EncodedCorpus, rows: np.ndarray, autonomy: np.nda
     label-free rule. ``log p`` is ``-inf`` for a word pruned (expected count 0);
     ``tokens`` is the normaliser, the expected number of word tokens.
     """
-    points = _vocab_points(encoded.vocab)
     bonus = autonomy * _row_lengths(rows)
     prior = np.zeros(len(rows)) if prior is None else prior
     with np.errstate(divide="ignore"):
         logp = np.log(counts) - np.log(counts.sum())
-    keys, index = _word_table(rows)
     last, total = -np.inf, 0.0
     for step in range(EM_MAX_ITERATIONS):
-        expected = prior.copy()
-        loglik = _expected_counts(encoded.codes, points, keys, index, logp + bonus, max_n, expected)
+        fixed, loglik = e_step(logp + bonus)
+        expected = prior + fixed / EXPECTED_SCALE
         total = float(expected.sum())
         with np.errstate(divide="ignore"):
             logp = np.log(expected) - math.log(total)
         if progress is not None:
             progress(step + 1, EM_MAX_ITERATIONS)
+        loglik /= LOGLIK_SCALE
         if abs(loglik - last) <= tolerance * abs(loglik):
             break
         last = loglik
@@ -595,14 +655,21 @@ class Segmenter(tokens.WordCutter):
     @classmethod
     def fit(cls, corpus, *, scorer: str = "joint", max_n: int = MAX_N, min_count: int = MIN_COUNT,
             base: Segmenter | str | os.PathLike | None = None, progress: ProgressFn | None = None,
-            **corpus_options) -> Segmenter:
+            engine: str = "local", client=None, blocksize: int | None = None,
+            on_stage: Callable[[str], None] | None = None, **corpus_options) -> Segmenter:
         """Learn from raw text: anything :func:`zhtext.corpus.as_corpus` accepts.
 
         ``base``: a model (or its file, or ``"default"``: :func:`load_base`) learned from other text, pooled with
         this corpus's statistics as if it were ``BASE_WEIGHT`` characters of
         it (see :func:`pool_with_base`): it helps a small corpus and fades
         before a large one. ``progress(done, total)`` follows the reading
-        (bytes of the files). :func:`learning_memory` projects the peak memory.
+        (bytes of the files; tasks on a cluster) and ``on_stage(name)``
+        announces each later stage. :func:`learning_memory` projects the peak memory.
+
+        ``engine="dask"`` learns on a Dask cluster (``client``, or a
+        ``LocalCluster`` for the call) in blocks of ``blocksize`` bytes,
+        ``corpus`` being files: the same model, bit for bit
+        (:func:`zhtext.distributed.fit_segmenter`).
         """
         scorer = renamed(corpus_options, "method", "scorer", scorer)
         max_n = renamed(corpus_options, "max_len", "max_n", max_n)
@@ -611,28 +678,52 @@ class Segmenter(tokens.WordCutter):
         if scorer not in ("joint", "nvbe"):
             raise InputError(f"unknown scorer {scorer!r} (choose joint or nvbe)")
         base = load_base(base)
-        table = tokens.class_table()
-        encoded = encode(corpus, breaks=lambda char: table[ord(char)] != tokens.HAN,
-                         progress=progress, fold=fold_table(), **corpus_options)
+        stage = on_stage or (lambda name: None)
+        options = {"scorer": scorer, "max_n": max_n, "min_count": min_count, "base": base}
+        if engine == "dask":
+            from .distributed import DEFAULT_BLOCKSIZE, fit_segmenter, sources_of
+
+            sources, reading = sources_of(corpus, corpus_options)
+            return fit_segmenter(sources, client=client, blocksize=blocksize or DEFAULT_BLOCKSIZE,
+                                 progress=progress, on_stage=stage, **options, **reading)
+        if engine != "local":
+            raise InputError(f"engine must be 'local' or 'dask', not {engine!r}")
+        stage("reading")
+        encoded = encode(corpus, breaks=outside_han, progress=progress, fold=fold_table(),
+                         **corpus_options)
         if not encoded.total:
-            raise InputError("the corpus has no Chinese (Han) text to learn from")
-        rows, autonomy, counts = autonomy_table(encoded, max_n, min_count, keep_all=scorer == "nvbe",
-                                                known=base)
-        prior, chars = None, encoded.total
+            raise InputError(NO_HAN)
+        stage("counting n-grams")
+        return cls.learn(encoded.vocab, encoded.lines, complete_levels(encoded, max_n, min_count),
+                         lambda rows: corpus_e_step(encoded, rows, max_n), on_stage=stage, **options)
+
+    @classmethod
+    def learn(cls, vocab, lines: int, levels: Iterable[Level], e_step_for: Callable[[np.ndarray], EStep],
+              *, scorer: str, max_n: int, min_count: int, base: Segmenter | None,
+              on_stage: Callable[[str], None] | None = None) -> Segmenter:
+        """The model of a corpus from its statistics, wherever they were computed: its character
+        ``vocab`` (folded, Han only), its number of ``lines``, its n-gram ``levels`` (as
+        :func:`candidate_words` takes them) and ``e_step_for(rows)``, the E-step over the
+        corpus for the candidate words ``rows`` (:func:`corpus_e_step`, or a cluster's)."""
+        stage = on_stage or (lambda name: None)
+        rows, autonomy, counts = candidate_words(vocab, levels, max_n, min_count,
+                                                 keep_all=scorer == "nvbe", known=base)
+        prior, chars = None, int(vocab.counts.sum())
         if base is not None:
             rows, autonomy, counts, prior = pool_with_base(rows, autonomy, counts, base, max_n)
             chars += BASE_WEIGHT
         log_probs, tokens_seen = np.zeros(len(rows)), 0.0
         if scorer == "joint":
+            stage("re-estimating the word model (EM)")
             keep = (_row_lengths(rows) == 1) | (autonomy > 0)
             rows, autonomy, counts = rows[keep], autonomy[keep], counts[keep]
             prior = None if prior is None else prior[keep]
-            log_probs, tokens_seen = unigram_log_probs(encoded, rows, autonomy, counts, prior, max_n)
+            log_probs, tokens_seen = unigram_log_probs(e_step_for(rows), rows, autonomy, counts, prior)
             keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED)
             rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
         lengths = _row_lengths(rows)
         info = {"scorer": scorer, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
-                "lines": encoded.lines, "words": int(np.count_nonzero(lengths > 1))}
+                "lines": lines, "words": int(np.count_nonzero(lengths > 1))}
         if base is not None:
             info["base"] = {"chars": base.info.get("chars"), "weight": BASE_WEIGHT,
                             "name": base.info.get("name")}
