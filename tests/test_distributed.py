@@ -92,6 +92,13 @@ def test_without_block_states_the_result_is_the_same(client, tmp_path, bundled, 
     without = NgramStats.fit(path, max_n=4, min_count=2, engine="dask", client=client, blocksize=30_000)
     assert_same(with_states, without)
     assert_same(NgramStats.fit(path, max_n=4, min_count=2), without)
+    from zhtext.discover import WordDiscoverer
+
+    stateless = WordDiscoverer().fit(path, engine="dask", client=client, blocksize=30_000).lexicon_
+    monkeypatch.setattr(zhtext.distributed, "STATE_SHARE", 1.0)
+    kept = WordDiscoverer().fit(path, engine="dask", client=client, blocksize=30_000).lexicon_
+    assert stateless.words == kept.words == WordDiscoverer().fit(path).lexicon_.words
+    assert np.array_equal(stateless.score, kept.score) and np.array_equal(stateless.counts, kept.counts)
 
 
 def test_traditional_folding_and_mixed_files(client, tmp_path, bundled):

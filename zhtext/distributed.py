@@ -40,7 +40,8 @@ does the scheduling, zhtext only says what to compute. The algorithm, all in Num
 
 Between levels a block may keep, on its worker, the candidate at each position
 (4 bytes a character, :data:`STATE_SHARE`), so the next level looks up only its
-distinct candidates. Shared data (the kept set of a level) is held by a task,
+distinct candidates; likewise its rough segmentation between the two discovery
+passes over pieces. Shared data (the kept set of a level) is held by a task,
 so a worker that dies is replaced and its part computed again; a job whose data
 was lost anyway runs once more from the start.
 
@@ -612,10 +613,11 @@ def _discover(finder, client, blocks, buckets, errors, breaks, fold, progress, s
     stage("segmenting and back-checking")
     passed_keys = stats.keys[finder._passes(stats.cohesions, stats.counts, stats.lengths, total)]
     han = han_codes(vocab)
-    pieces = _accepted_pieces(cluster, passed_keys, stats.layout, finder.max_n, finder.min_count_, han)
+    pieces, states = _accepted_pieces(cluster, passed_keys, stats.layout, finder.max_n, finder.min_count_,
+                                      han)
     strings = background is not None and background.unit == "string"
-    left, right, seen = _piece_neighbours(cluster, pieces, passed_keys, stats.layout, finder.max_n,
-                                          han, vocab, finder.mixed, strings)
+    left, right, seen = _piece_neighbours(cluster, pieces, states, passed_keys, stats.layout,
+                                          finder.max_n, han, vocab, finder.mixed, strings)
     ids, starts, lengths, counts = pieces
     finder.lexicon_ = finder._lexicon(ids, starts, lengths, counts, entropies(counts, left),
                                       entropies(counts, right), vocab, background, seen)
@@ -634,13 +636,15 @@ def _block_pieces(codes, passed_keys, layout: KeyLayout, max_n: int, han) -> tup
     return _count_pieces(codes, covered, piece_at), piece_at
 
 
-def _pieces_of_block(codes, passed_keys, layout, max_n, han, buckets) -> tuple:
-    """The block's distinct pieces with their counts, as ``buckets`` ragged parts by content hash."""
-    table, _ = _block_pieces(codes, passed_keys, layout, max_n, han)
+def _pieces_of_block(codes, passed_keys, layout, max_n, han, buckets, keep_state: bool) -> tuple:
+    """The block's distinct pieces with their counts, as ``buckets`` ragged parts by content
+    hash, and (if ``keep_state``) its rough segmentation for the neighbour pass."""
+    table, piece_at = _block_pieces(codes, passed_keys, layout, max_n, han)
     used = table[table[:, 2] > 0]
     ids, starts = _gather_pieces(codes, used[:, 0], used[:, 1])
     bucket = _piece_buckets(ids, starts, used[:, 1], buckets)
-    return tuple(_ragged_take(ids, starts, used[:, 1], used[:, 2], bucket == b) for b in range(buckets))
+    parts = tuple(_ragged_take(ids, starts, used[:, 1], used[:, 2], bucket == b) for b in range(buckets))
+    return parts, ((table, piece_at) if keep_state else None)
 
 
 def _merge_pieces(passed_keys, layout, max_n, min_count, *parts) -> tuple:
@@ -653,10 +657,14 @@ def _merge_pieces(passed_keys, layout, max_n, min_count, *parts) -> tuple:
     return _ragged_take(ids, starts, lengths, counts, accept)
 
 
-def _neighbours_of_block(codes, pieces, passed_keys, layout, max_n, han, buckets, words) -> tuple:
+def _neighbours_of_block(codes, state, pieces, passed_keys, layout, max_n, han, buckets, words) -> tuple:
     """The block's (accepted piece, neighbour) pair counts, left and right, as ``buckets`` parts
-    by pair, and the block's occurrence counts of the strings ``words`` (None: not needed)."""
-    table, piece_at = _block_pieces(codes, passed_keys, layout, max_n, han)
+    by pair, and the block's occurrence counts of the strings ``words`` (None: not needed).
+    ``state``: the block's rough segmentation kept by the pieces pass, or None to cut it again."""
+    if state is None:
+        table, piece_at = _block_pieces(codes, passed_keys, layout, max_n, han)
+    else:
+        table, piece_at = state[0], state[1].copy()     # the kept state stays as it was (retries)
     ids, starts, lengths, _ = pieces
     index = _piece_index(ids, starts, lengths)
     _accepted_at(codes, table, piece_at, ids, starts, lengths, index)
@@ -684,22 +692,24 @@ def _merge_neighbours(size, *parts) -> tuple:
 
 
 def _accepted_pieces(cluster: _Blocks, passed_keys, layout, max_n, min_count, han) -> tuple:
-    """The accepted pieces of the whole corpus, ragged, with their exact counts."""
+    """The accepted pieces of the whole corpus, ragged, with their exact counts, and the futures
+    of the blocks' rough segmentations (None where block states are not kept)."""
     client = cluster.client
     passed = _broadcast(client, passed_keys)
-    mapped = [client.submit(_pieces_of_block, c, passed, layout, max_n, han, cluster.buckets, retries=2)
-              for c in cluster.codes]
+    mapped = [client.submit(_pieces_of_block, c, passed, layout, max_n, han, cluster.buckets,
+                            cluster.keep_state, retries=2) for c in cluster.codes]
     reduced = [client.submit(_merge_pieces, passed, layout, max_n, min_count,
-                             *[client.submit(operator.getitem, m, b) for m in mapped], retries=2)
+                             *[client.submit(_bucket, m, b) for m in mapped], retries=2)
                for b in range(cluster.buckets)]
-    return _ragged_concat(cluster.gather(reduced))
+    states = [client.submit(_state, m) for m in mapped]
+    return _ragged_concat(cluster.gather(reduced)), states
 
 
-def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han, vocab, mixed,
+def _piece_neighbours(cluster: _Blocks, pieces, states, passed_keys, layout, max_n, han, vocab, mixed,
                       strings: bool) -> tuple:
     """Left and right neighbour sums of every accepted piece, and a function giving the
     corpus's occurrence counts of the entries (summed over the blocks, as :func:`occurrences`;
-    counted only if ``strings``)."""
+    counted only if ``strings``). ``states``: the blocks' rough segmentations (or Nones)."""
     client = cluster.client
     ids, starts, lengths, _ = pieces
     chars = vocab.char_array()
@@ -707,8 +717,8 @@ def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han,
                if strings and is_lexicon_word(w, mixed)]
     words = _broadcast(client, (entries, vocab.chars))
     shared = _broadcast(client, (pieces, passed_keys))
-    mapped = [client.submit(_neighbours_task, c, shared, layout, max_n, han, cluster.buckets, words,
-                            retries=2) for c in cluster.codes]
+    mapped = [client.submit(_neighbours_task, c, state, shared, layout, max_n, han, cluster.buckets,
+                            words, retries=2) for c, state in zip(cluster.codes, states)]
     reduced = [client.submit(_merge_neighbours, len(lengths),
                              *[client.submit(_bucket, m, b) for m in mapped], retries=2)
                for b in range(cluster.buckets)]
@@ -722,9 +732,10 @@ def _piece_neighbours(cluster: _Blocks, pieces, passed_keys, layout, max_n, han,
     return sums[0], sums[1], lambda asked: np.array([known[w] for w in asked], np.int64)
 
 
-def _neighbours_task(codes, shared, layout, max_n, han, buckets, words) -> tuple:
+def _neighbours_task(codes, state, shared, layout, max_n, han, buckets, words) -> tuple:
     (pieces, passed_keys), (entries, chars) = shared, words
-    return _neighbours_of_block(codes, pieces, passed_keys, layout, max_n, han, buckets, (entries, chars))
+    return _neighbours_of_block(codes, state, pieces, passed_keys, layout, max_n, han, buckets,
+                                (entries, chars))
 
 
 def _block_occurrences(codes, words) -> np.ndarray:
