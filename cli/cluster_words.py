@@ -11,10 +11,9 @@ from zhtext.community import InfomapResult, infomap
 from zhtext.errors import InputError
 from zhtext.graphs import WordGraph
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, say, warn
 from .graph import add_graph_options, build_graph
-
-ORDER = 63
 
 DESCRIPTION = """\
 Find groups of related words (topics, synonyms, names of one kind) in a corpus,
@@ -39,7 +38,7 @@ examples:
   zhtext segment corpora/hongloumeng.txt -o hlm.seg.txt && zhtext cluster-words hlm.seg.txt --tokenizer whitespace --min-count 3 -o clusters.txt"""
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("cluster-words", help="clusters of related words (word graph + InfoMap)",
+    parser = subparsers.add_parser("cluster-words", help=COMMANDS["cluster-words"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser)

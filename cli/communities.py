@@ -10,9 +10,8 @@ from zhtext.atomic import atomic_open
 from zhtext.community import infomap, read_edges
 from zhtext.errors import InputError
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, say
-
-ORDER = 62
 
 DESCRIPTION = """\
 Find communities in a graph with InfoMap (the two-level map equation): the
@@ -37,7 +36,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("communities", help="InfoMap communities of an edge list",
+    parser = subparsers.add_parser("communities", help=COMMANDS["communities"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser, nargs=None, name="edges",

@@ -11,11 +11,11 @@ from zhtext.errors import InputError
 from zhtext.keyness import load_background
 from zhtext.lexicon import RANKINGS, Lexicon, jieba_dictionary
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
-ORDER = 20
 NEW_ONLY_RANK = "score"
 """Measured against keyness and count on PKU and GSDSimp (docs/benchmarks.md, New words)."""
 DESCRIPTION = """\
@@ -41,7 +41,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("discover", help="new-word discovery: raw text -> ranked lexicon",
+    p = subparsers.add_parser("discover", help=COMMANDS["discover"],
                               description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(p)

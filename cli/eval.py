@@ -8,9 +8,9 @@ import sys
 
 from zhtext.evaluate import score_files
 
+from . import COMMANDS
 from .common import add_encoding_options
 
-ORDER = 32
 SHOW_MISMATCHES = 10
 
 DESCRIPTION = """\
@@ -34,7 +34,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("eval", help="score a segmentation (P/R/F1, OOV recall) or parse",
+    parser = subparsers.add_parser("eval", help=COMMANDS["eval"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", metavar="GOLD", help="gold segmentation (or CoNLL-U)")

@@ -9,11 +9,10 @@ import time
 from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_memory, default_base_path,
                             learning_memory, load_base)
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
-
-ORDER = 31
 
 DESCRIPTION = f"""\
 Learn an unsupervised word segmenter from raw (unsegmented) text and save it,
@@ -102,7 +101,7 @@ def _base(args: argparse.Namespace) -> Segmenter | None:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("fit", help="learn a segmenter model from raw text",
+    parser = subparsers.add_parser("fit", help=COMMANDS["fit"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser)

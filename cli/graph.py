@@ -7,9 +7,8 @@ import argparse
 from zhtext.atomic import atomic_open
 from zhtext.graphs import TOKENIZERS, WordGraph, cooccurrence_graph, similarity_graph, tokenize
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
-
-ORDER = 61
 
 DESCRIPTION = """\
 Build a graph of the words of a corpus, for 'zhtext communities' or any graph tool.
@@ -75,7 +74,7 @@ def build_graph(args: argparse.Namespace) -> WordGraph:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("graph", help="word graph (co-occurrence or similarity) of a corpus",
+    parser = subparsers.add_parser("graph", help=COMMANDS["graph"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser)

@@ -1,9 +1,10 @@
 """The ``zhtext`` console script: one subcommand per module of this package.
 
-Every module of this package that defines ``register(subparsers)`` is a
-subcommand: ``register`` adds its parser and sets ``func`` to a function taking
-the parsed arguments and returning an exit status. Commands are listed by
-their module's ``ORDER`` (the data path: read, count, discover, segment, ...).
+Each command of :data:`zhtext_cli.COMMANDS` is a module of this package whose
+``register(subparsers)`` adds its parser and sets ``func`` to a function taking
+the parsed arguments and returning an exit status. Only the module of the
+command being run is imported; ``zhtext --help`` lists the commands from
+``COMMANDS`` alone, so it imports none.
 
 A command declares the arguments naming its inputs (``reads``) and its
 output files (``writes``, or ``writes_folder`` for a model folder) with
@@ -20,7 +21,6 @@ import argparse
 import contextlib
 import importlib
 import os
-import pkgutil
 import signal
 import sys
 import threading
@@ -30,7 +30,7 @@ from zhtext import __version__
 from zhtext.atomic import check_output, is_special, remove_temporaries
 from zhtext.errors import InputError, ZhtextError
 
-from . import interrupts
+from . import COMMANDS, interrupts
 
 DESCRIPTION = """\
 Unsupervised Chinese text analysis: n-gram statistics, new-word discovery,
@@ -45,28 +45,18 @@ run 'zhtext COMMAND --help' for the options of each command."""
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or of ``command`` alone when it names one (only its
-    module is imported then: a command starts without loading the others)."""
+    """The parser of ``command`` when it names one (only its module is imported), else the
+    list of commands with their summaries (none of their modules imported)."""
     parser = argparse.ArgumentParser(prog="zhtext", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"zhtext {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _command_modules(command):
-        module.register(subparsers)
+    if command in COMMANDS:
+        importlib.import_module(f"zhtext_cli.{command.replace('-', '_')}").register(subparsers)
+    else:
+        for name, summary in COMMANDS.items():
+            subparsers.add_parser(name, help=summary, add_help=False)
     return parser
-
-
-def _command_modules(command: str | None = None) -> list:
-    """The subcommand modules of this package in data-path order (``command``'s alone if it is one)."""
-    package = importlib.import_module("zhtext_cli")
-    names = [info.name for info in pkgutil.iter_modules(package.__path__) if info.name != "main"]
-    if command is not None and command.replace("-", "_") in names:
-        alone = importlib.import_module(f"zhtext_cli.{command.replace('-', '_')}")
-        if hasattr(alone, "register"):
-            return [alone]
-    modules = [importlib.import_module(f"zhtext_cli.{name}") for name in names]
-    commands = [m for m in modules if hasattr(m, "register")]
-    return sorted(commands, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,11 +7,11 @@ import time
 
 from zhtext.ngrams import NgramStats
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, say
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
-ORDER = 10
 DESCRIPTION = """\
 Count every character n-gram of length 1..N inside fragments (runs of
 characters between punctuation, spaces and symbols), exactly, and measure:
@@ -29,7 +29,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("ngrams", help="exact n-gram counts, cohesion and entropy",
+    p = subparsers.add_parser("ngrams", help=COMMANDS["ngrams"],
                               description=DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(p)

@@ -10,10 +10,10 @@ from zhtext.errors import InputError
 from zhtext.probe import DEFAULT_BATCH_TOKENS, DEFAULT_WINDOW, DISTANCES
 from zhtext.trees import DECODERS, brackets, dependency_tree, top_down
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
 
-ORDER = 45
 METHODS = ("pm", "dmv", "combined")
 DEFAULT_METHOD = "combined"    # the best UAS on UD GSDSimp dev (docs/dependency-model.md)
 CHUNK = 32   # sentences per call of the probe: batches stay full, the progress bar moves
@@ -62,7 +62,7 @@ examples (the shipped models unless --model DIR / --dmv FILE name others):
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("parse", help="dependency/constituency trees from a masked LM",
+    parser = subparsers.add_parser("parse", help=COMMANDS["parse"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser, nargs=None, name="input",

@@ -6,11 +6,10 @@ import argparse
 
 from zhtext.pretrain import ARCHITECTURES, CHECKPOINT, REPORT, PretrainConfig, pretrain
 
+from . import COMMANDS
 from . import interrupts
 from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
 from .progress import ProgressBar
-
-ORDER = 50
 
 DESCRIPTION = f"""\
 Train a compact character-level masked language model (BERT with rotary
@@ -42,7 +41,7 @@ examples:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "pretrain", help="train a character-level masked LM (BERT) from raw text",
+        "pretrain", help=COMMANDS["pretrain"],
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser)
     defaults = PretrainConfig()

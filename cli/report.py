@@ -7,10 +7,9 @@ import time
 
 from zhtext.errors import InputError
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say, warn
 from .progress import ProgressBar
-
-ORDER = 70
 
 DESCRIPTION = """\
 Write one HTML page about a corpus, to open in any browser (no network needed):
@@ -40,8 +39,7 @@ examples:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="an HTML page about a corpus: lexicon, contexts, "
-                                                  "clusters, segmentation, a tree",
+    parser = subparsers.add_parser("report", help=COMMANDS["report"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser)

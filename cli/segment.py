@@ -9,11 +9,10 @@ from zhtext.atomic import atomic_open
 from zhtext.errors import InputError
 from zhtext.segment import Segmenter
 
+from . import COMMANDS
 from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say
 from .fit import add_model_options, learn
 from .progress import ProgressBar
-
-ORDER = 30
 
 DESCRIPTION = """\
 Segment Chinese text into words, without any labelled data.
@@ -49,7 +48,7 @@ methods:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("segment", help="split raw text into words (unsupervised)",
+    parser = subparsers.add_parser("segment", help=COMMANDS["segment"],
                                    description=DESCRIPTION,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(parser, name="input",

@@ -34,6 +34,30 @@ def test_import_zhtext_loads_no_heavy_module():
     assert loaded.stdout.strip() == ""
 
 
+def test_zhtext_help_imports_no_command_module():
+    """``zhtext --help`` lists the commands from zhtext_cli.COMMANDS: no library kernel loaded."""
+    code = ("import sys, contextlib, io\n"
+            "from zhtext_cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+            "    main(['--help'])\n"
+            "assert 'cluster-words' in out.getvalue()\n"
+            "print(','.join(m for m in sys.modules if m.split('.')[0] in ('numba', 'torch') "
+            "or m.startswith('zhtext_cli.') and m not in ('zhtext_cli.main', 'zhtext_cli.interrupts')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == ""
+
+
+def test_every_command_module_is_listed():
+    import pkgutil
+
+    import zhtext_cli
+
+    modules = {info.name for info in pkgutil.iter_modules(zhtext_cli.__path__)}
+    registering = {name for name in modules
+                   if hasattr(__import__(f"zhtext_cli.{name}", fromlist=["x"]), "register")}
+    assert registering == {name.replace("-", "_") for name in zhtext_cli.COMMANDS}
+
+
 def test_every_entry_point_resolves():
     for name in zhtext.__all__:
         assert getattr(zhtext, name) is not None, name
