@@ -282,7 +282,9 @@ def complete_levels(encoded: EncodedCorpus, max_n: int, min_count: int) -> Itera
         if not len(level.counts) and level.n > 1:
             break
         if pending is not None:
-            yield pending.in_key_order()[0]
+            ordered, pending = pending.in_key_order()[0], None   # the unordered level freed
+            yield ordered
+            del ordered
         pending = level
     if pending is not None:
         yield pending.in_key_order()[0]
