@@ -29,6 +29,15 @@ def add_encoding_options(parser: argparse.ArgumentParser) -> None:
                              "offset (strict, default), or replace them by U+FFFD and count them")
 
 
+def add_background_option(group) -> None:
+    """``--background``: the general text that keyness is measured against (discover, report)."""
+    group.add_argument("--background", metavar="FILE", default="default",
+                       help="general text for the keyness column: raw text (its words counted "
+                            "exactly), a lexicon with counts (zhtext TSV or 'word count' lines), a "
+                            "zhtext segmenter model (.npz), or 'none' (no keyness); default: the "
+                            "shipped base model (45 M characters of general text)")
+
+
 def add_quiet_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar or summary on stderr")

@@ -12,7 +12,8 @@ from zhtext.keyness import load_background
 from zhtext.lexicon import RANKINGS, Lexicon, jieba_dictionary
 
 from . import COMMANDS
-from .common import add_input_options, add_quiet_option, open_corpus, say, warn
+from .common import (add_background_option, add_input_options, add_quiet_option, open_corpus, say,
+                     warn)
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
@@ -70,11 +71,7 @@ def register(subparsers) -> None:
     out.add_argument("--reference", metavar="FILE", action="append",
                      help="a dictionary for --new-only: a word list, jieba dictionary or "
                           "zhtext lexicon (repeat for several)")
-    out.add_argument("--background", metavar="FILE", default="default",
-                     help="general text for the keyness column: raw text (its words counted "
-                          "exactly), a lexicon with counts (zhtext TSV or 'word count' lines), a "
-                          "zhtext segmenter model (.npz), or 'none' (no keyness); default: the "
-                          "shipped base model (45 M characters of general text)")
+    add_background_option(out)
     out.add_argument("--mixed", action="store_true",
                      help="also keep terms holding letters, as whole runs (iPhone15, B超, DDR3); "
                           "by default entries are Chinese characters only, never numbers or "

@@ -6,9 +6,11 @@ import argparse
 import time
 
 from zhtext.errors import InputError
+from zhtext.lexicon import RANKINGS
 
 from . import COMMANDS
-from .common import add_input_options, add_quiet_option, open_corpus, rereadable, say, warn
+from .common import (add_background_option, add_input_options, add_quiet_option, open_corpus, rereadable,
+                     say, warn)
 from .progress import ProgressBar
 
 DESCRIPTION = """\
@@ -52,9 +54,11 @@ def register(subparsers) -> None:
     lexicon.add_argument("--new-top", type=int, default=500, metavar="K",
                          help="also the K best new words by score, often rarer than the --top "
                               "words (default: 500; 0 for none)")
-    lexicon.add_argument("--rank", choices=("count", "score"), default="count",
-                         help="which words make the table: the most frequent (default) or the "
-                              "highest score = cohesion + min(H_L, H_R)")
+    lexicon.add_argument("--rank", choices=tuple(RANKINGS), default="count",
+                         help="which words make the table: the most frequent (default), the "
+                              "highest score = cohesion + min(H_L, H_R), or the highest keyness "
+                              "(G² against the background, signed)")
+    add_background_option(lexicon)
     lexicon.add_argument("--contexts", type=int, default=5, metavar="K",
                          help="occurrences shown per word, the first in the corpus (default: 5)")
     lexicon.add_argument("--width", type=int, default=15, metavar="W",
@@ -82,7 +86,7 @@ def register(subparsers) -> None:
     sample.add_argument("--device", default="auto",
                         help="device of the masked LM: auto (CUDA if present), cpu, cuda")
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("corpus", "reference", "base", "model"), writes=("output",))
+    parser.set_defaults(func=run, reads=("corpus", "reference", "base", "model", "background"), writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         report = build_report(corpus, top=args.top, new_top=args.new_top, rank=args.rank, contexts=args.contexts,
                               width=args.width, max_n=args.max_n, min_count=args.min_count,
                               sample_chars=args.sample_chars, base=base, reference=args.reference,
+                              background=args.background,
                               clusters=not args.no_clusters, parse=not args.no_parse,
                               sentence=args.sentence, model=args.model, device=args.device,
                               title=args.title, progress=bar, on_stage=stage)

@@ -184,6 +184,10 @@ def test_lexicon_html_is_an_escaped_table():
     assert "the first 2 shown" in html and "上海" not in html
     assert svg.lexicon_html(lexicon).count("<tr>") == 4 and "<td style=\"text-align:right\"></td>" in \
         svg.lexicon_html(lexicon)
+    assert "keyness" not in html                    # no background: no keyness column
+    keyed = Lexicon.from_columns(["北京", "上海"], [30, 10], keyness=[12.5, -3.0])
+    rows = [["".join(td.itertext()) for td in tr] for tr in ET.fromstring(svg.lexicon_html(keyed)).iter("tr")]
+    assert rows[0][-1] == "keyness" and [r[-1] for r in rows[1:]] == ["12.5000", "-3.0000"]
 
 
 # -- PNG: only in a font that covers the labels ------------------------------------------

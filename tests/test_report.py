@@ -153,6 +153,17 @@ def test_table_matches_discovery(page, corpus_file):
         assert row["coh"] == pytest.approx(entry.cohesion, abs=5e-4)
         assert row["s"] == pytest.approx(entry.score, abs=5e-4)
         assert row["hl"] == pytest.approx(entry.left_entropy, abs=5e-4)
+    keyed = WordDiscoverer(background="default").fit(corpus_file).lexicon_      # the shipped base
+    keyness = dict(zip(keyed.words, keyed.keyness.tolist()))
+    assert all(row["k"] == pytest.approx(keyness[row["w"]], abs=0.05) for row in rows)
+    assert any(row["k"] > 0 for row in rows) and any(row["k"] < 0 for row in rows)
+
+
+def test_keyness_ranks_the_table_and_needs_a_background(corpus_file):
+    table = build_report(corpus_file, top=20, new_top=0, rank="keyness", clusters=False, parse=False).lexicon
+    assert list(table.keyness) == sorted(table.keyness, reverse=True)
+    with pytest.raises(InputError, match="background"):
+        build_report(corpus_file, rank="keyness", background="none", clusters=False, parse=False)
 
 
 def test_status_against_jieba(page, corpus_file):

@@ -10,7 +10,8 @@ r"""One self-contained HTML page about a corpus: figures, lexicon, contexts, clu
    some other character and not itself folded (们, 这, 说); the rest are
    shared by both scripts (人, 中).
 2. **Lexicon**: :class:`zhtext.discover.WordDiscoverer` on the encoded text
-   (exactly what ``zhtext discover`` finds), each word marked *new*, *known*
+   (exactly what ``zhtext discover`` finds, with its keyness against the
+   shipped base model or another background), each word marked *new*, *known*
    (its simplified form is in jieba's dictionary) or a *collocation* of two
    known words (:meth:`~zhtext.discover.WordDiscoverer.new_words`). The ``top``
    best words are kept for the table.
@@ -63,7 +64,8 @@ from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
 from .encode import EncodedCorpus, encode
 from .errors import InputError, ZhtextError
-from .lexicon import Lexicon, jieba_safe
+from .keyness import load_background
+from .lexicon import RANKINGS, Lexicon, jieba_safe
 from .ngrams import KeyLayout, _build_index, _find, _pack
 from .svg import FONT_FAMILY, _clean, _text, cluster_svg, dependency_svg
 
@@ -361,7 +363,8 @@ class Report:
 def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top: int = DEFAULT_NEW_TOP,
                  contexts: int = DEFAULT_CONTEXTS, width: int = DEFAULT_WIDTH, max_n: int = 4,
                  min_count: int | None = None, sample_chars: int = DEFAULT_SAMPLE_CHARS,
-                 base="default", reference=None, clusters: bool = True, parse: bool = True,
+                 base="default", reference=None, background="default", clusters: bool = True,
+                 parse: bool = True,
                  sentence: str | None = None, model=None, device: str = "auto",
                  title: str | None = None, progress: ProgressFn | None = None,
                  on_stage: Callable[[str], None] | None = None, **corpus_options) -> Report:
@@ -370,7 +373,7 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
 
     Parameters
     ----------
-    top, rank : the table keeps the ``top`` best words by ``count`` or ``score``...
+    top, rank : the table keeps the ``top`` best words by ``count``, ``score`` or ``keyness``...
     new_top : ... and the ``new_top`` best new words by score (rarer than the others, as a
         rule), in the order of ``rank``.
     contexts, width : occurrences shown per word, characters each side.
@@ -379,6 +382,8 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
     base : the segmenter's base model: ``"default"`` (the shipped one, when present),
         a :class:`~zhtext.segment.Segmenter`, a path, or None.
     reference : dictionary files for new words (default: jieba's ``dict.txt``).
+    background : the general text of the keyness column (:func:`zhtext.keyness.load_background`;
+        default: the shipped base model; None or ``"none"``: no keyness).
     clusters, parse : build the clusters and the tree (``False``: the page says they were skipped).
     sentence : the sentence to parse (default: one chosen from the sample).
     model, device : the masked LM of the tree (default: the shipped one) and its device.
@@ -390,8 +395,11 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
     if top < 1 or sample_chars < 1 or min(contexts, width, new_top) < 0:
         raise InputError("top and sample_chars must be at least 1, new_top, contexts and width "
                          "at least 0")
-    if rank not in ("count", "score"):
-        raise InputError(f"rank by 'count' or 'score', not {rank!r}")
+    if rank not in RANKINGS:
+        raise InputError(f"rank by {', '.join(map(repr, RANKINGS))}, not {rank!r}")
+    background = load_background(background)
+    if rank == "keyness" and background is None:
+        raise InputError("ranking by keyness needs a background (general text, a lexicon or a model)")
     stage = on_stage or (lambda name: None)
     corpus = as_corpus(corpus, **corpus_options)
     timings: dict[str, float] = {}
@@ -415,7 +423,8 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
     lap("reading")
 
     from .discover import WordDiscoverer
-    finder = WordDiscoverer(max_n=max_n, min_count=min_count).fit(encoded, on_stage=stage)
+    finder = WordDiscoverer(max_n=max_n, min_count=min_count, background=background).fit(encoded,
+                                                                                      on_stage=stage)
     lexicon = finder.lexicon_.with_min_length(2).ranked(rank)
     lap("discovery")
     stage("marking new words")
@@ -618,7 +627,8 @@ def _table_data(report: Report) -> dict:
     for i, word in enumerate(lex.words):
         rows.append({"w": _clean(word), "c": int(lex.counts[i]), "coh": _round(lex.cohesion[i]),
                      "hl": _round(lex.left_entropy[i]), "hr": _round(lex.right_entropy[i]),
-                     "s": _round(lex.score[i]), "st": report.status[i], "j": jieba_safe(word),
+                     "s": _round(lex.score[i]), "k": _round(lex.keyness[i], 1), "st": report.status[i],
+                     "j": jieba_safe(word),
                      "x": [[_clean(left), _clean(right)] for left, _, right in report.contexts[i]]})
     return {"status": STATUS_NAMES, "rows": rows}
 
@@ -674,7 +684,7 @@ def _render(report: Report) -> str:
     head = "".join(f'<th data-key="{k}" class="{c}">{h}</th>' for k, h, c in (
         ("i", "#", "num"), ("w", "word", ""), ("c", "count", "num"), ("coh", "cohesion", "num"),
         ("hl", "left entropy", "num"), ("hr", "right entropy", "num"), ("s", "score", "num"),
-        ("st", "status", "")))
+        ("k", "keyness", "num"), ("st", "status", "")))
     parts.append(f'<table id="words" class="words"><thead><tr><th class="tick">✓</th>{head}</tr></thead>'
                  '<tbody></tbody></table><div class="pager"><button id="prev" type="button">previous</button> '
                  '<span id="page" class="muted"></span> <button id="next" type="button">next</button> '
@@ -777,7 +787,8 @@ function render(){
     cell(tr,String(i+1),"num");
     var a=document.createElement("a"); a.href="#"; a.dataset.i=i; a.textContent=r.w; cell(tr,"","word").appendChild(a);
     cell(tr,r.c.toLocaleString("en"),"num"); cell(tr,fixed(r.coh),"num"); cell(tr,fixed(r.hl),"num");
-    cell(tr,fixed(r.hr),"num"); cell(tr,fixed(r.s),"num"); cell(tr,names[r.st],"");
+    cell(tr,fixed(r.hr),"num"); cell(tr,fixed(r.s),"num"); cell(tr,r.k===null||r.k===undefined?"":r.k.toFixed(1),"num");
+    cell(tr,names[r.st],"");
     frag.appendChild(tr);});
   tbody.textContent=""; tbody.appendChild(frag);
   var first=view.length?page*size+1:0, last=Math.min((page+1)*size,view.length);

@@ -451,14 +451,16 @@ def cluster_svg(clusters: Sequence[Sequence[str]], edges: Iterable[tuple[str, st
 def lexicon_html(lexicon, limit: int = 50) -> str:
     """The first ``limit`` entries of a :class:`~zhtext.lexicon.Lexicon` as an HTML table.
 
-    Columns: rank, word, count, cohesion, left and right entropy, score (NaN
-    shown as an empty cell); words are HTML-escaped. For ``_repr_html_``.
+    Columns: rank, word, count, cohesion, left and right entropy, score, and
+    keyness when the lexicon has it (NaN shown as an empty cell); words are
+    HTML-escaped. For ``_repr_html_``.
     """
     total = len(lexicon.words)
     shown = min(max(int(limit), 0), total)
-    names = ("cohesion", "left_entropy", "right_entropy", "score")
-    head = "".join(f"<th>{h}</th>" for h in ("#", "word", "count", "cohesion", "left entropy",
-                                              "right entropy", "score"))
+    names = ["cohesion", "left_entropy", "right_entropy", "score"]
+    if total and not np.isnan(lexicon.keyness).all():
+        names.append("keyness")
+    head = "".join(f"<th>{h}</th>" for h in ("#", "word", "count", *(n.replace("_", " ") for n in names)))
     rows = []
     for i in range(shown):
         stats = "".join(f'<td style="text-align:right">{_number(getattr(lexicon, name)[i])}</td>'
