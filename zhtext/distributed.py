@@ -916,8 +916,8 @@ def _fit_segmenter(client, blocks, buckets, errors, progress, stage, options: di
     vocab = cluster.encode(errors, outside_han, fold_table())
     if not vocab.counts.sum():
         raise InputError(NO_HAN)
-    levels = (level.in_key_order()[0]
-              for level in cluster.count_levels(vocab, options["max_n"], options["min_count"], True, stage)
+    levels = (level for level in cluster.count_levels(vocab, options["max_n"], options["min_count"], True,
+                                                      stage)
               if level.n == 1 or len(level.counts))
     return Segmenter.learn(vocab, cluster.lines, levels,
                            lambda rows: _cluster_e_step(cluster, vocab, rows, options["max_n"]),

@@ -76,6 +76,9 @@ FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_N, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
+"""A learned word the model expects fewer times than this in its own text is dropped. Many words
+are expected exactly once (one occurrence with one possible reading), so the test allows for the
+rounding of the sums (``1e-6``): such a word stays whatever the order of the arithmetic."""
 EM_THREADS = max(1, min(8, os.cpu_count() or 1))
 _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
@@ -234,8 +237,10 @@ def autonomy_table(encoded: EncodedCorpus, max_n: int = MAX_N, min_count: int = 
 def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_count: int = MIN_COUNT,
                     keep_all: bool = False, known: Segmenter | None = None):
     """``(rows, autonomies, counts)`` from the levels ``1, 2, ...`` of a corpus's n-grams, each
-    with complete entropy sums and its rows in key order (:func:`complete_levels`, or a Dask
-    cluster's), so the result does not depend on where the levels were counted.
+    with complete entropy sums (:func:`complete_levels`, or a Dask cluster's), their rows in any
+    order: the means are summed in fixed point (:func:`_order_free_mean`) and each length's
+    words are sorted by their code points, so the result does not depend on where or in what
+    order the n-grams were counted.
 
     Every single character is kept (one seen fewer than ``min_count`` times has
     no branching statistics, so both its entropies count as 0: exact for the
@@ -261,11 +266,13 @@ def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_coun
         else:
             prefix, suffix = affix_rows(level, below, len(vocab))
             vbe_l, vbe_r = h_l - parent_l[suffix], h_r - parent_r[prefix]
-        autonomy = vbe_l - vbe_l.mean() + vbe_r - vbe_r.mean()
+        autonomy = vbe_l - _order_free_mean(vbe_l) + vbe_r - _order_free_mean(vbe_r)
         rows = _pad(points[ids], max_n)
         keep = np.ones(len(rows), dtype=bool) if keep_all or below is None else autonomy > 0
         if known is not None and below is not None:
             keep |= _lookup(known._keys, known._index, rows) >= 0
+        keep = np.flatnonzero(keep)
+        keep = keep[np.lexsort(rows[keep].T[::-1])]     # by code points: the canonical order
         out_rows.append(rows[keep])
         out_scores.append(autonomy[keep])
         out_counts.append(counts[keep])
@@ -274,20 +281,30 @@ def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_coun
     return np.concatenate(out_rows), np.concatenate(out_scores), np.concatenate(out_counts)
 
 
+MEAN_SCALE = 1 << 24
+"""Means of autonomy are summed in units of 2^-24 nats (:func:`_order_free_mean`)."""
+
+
+def _order_free_mean(values: np.ndarray) -> float:
+    """The mean of ``values``, summed as integers of ``1 / MEAN_SCALE``: the same in any order
+    (a float sum is not), so one machine and a cluster give the same bits."""
+    if not len(values):
+        return 0.0
+    return int(np.rint(values * MEAN_SCALE).astype(np.int64).sum()) / MEAN_SCALE / len(values)
+
+
 def complete_levels(encoded: EncodedCorpus, max_n: int, min_count: int) -> Iterator[Level]:
-    """The non-empty levels of :func:`count_levels`, each in key order (the canonical order)
-    and yielded once its entropy sums are complete (when the next level has been counted)."""
+    """The non-empty levels of :func:`count_levels`, each yielded once its entropy sums are
+    complete (when the next level has been counted)."""
     pending = None
     for level, _ in count_levels(encoded, max_n, min_count, low_memory=True):
         if not len(level.counts) and level.n > 1:
             break
         if pending is not None:
-            ordered, pending = pending.in_key_order()[0], None   # the unordered level freed
-            yield ordered
-            del ordered
+            yield pending
         pending = level
     if pending is not None:
-        yield pending.in_key_order()[0]
+        yield pending
 
 
 def _entropy(counts: np.ndarray) -> float:
@@ -410,7 +427,10 @@ def corpus_e_step(encoded: EncodedCorpus, rows: np.ndarray, max_n: int = MAX_N,
             return part(weights, codes)
         with ThreadPoolExecutor(len(slices)) as pool:
             parts = list(pool.map(lambda piece: part(weights, piece), slices))
-        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+        counts = parts[0][0]
+        for other, _ in parts[1:]:
+            counts += other
+        return counts, sum(p[1] for p in parts)
     return e_step
 
 
@@ -449,7 +469,9 @@ def unigram_log_probs(e_step: EStep, rows: np.ndarray, autonomy: np.ndarray, cou
     last, total = -np.inf, 0.0
     for step in range(EM_MAX_ITERATIONS):
         fixed, loglik = e_step(logp + bonus)
-        expected = prior + fixed / EXPECTED_SCALE
+        expected = fixed / EXPECTED_SCALE
+        expected += prior
+        del fixed
         total = float(expected.sum())
         with np.errstate(divide="ignore"):
             logp = np.log(expected) - math.log(total)
@@ -721,7 +743,7 @@ class Segmenter(tokens.WordCutter):
             rows, autonomy, counts = rows[keep], autonomy[keep], counts[keep]
             prior = None if prior is None else prior[keep]
             log_probs, tokens_seen = unigram_log_probs(e_step_for(rows), rows, autonomy, counts, prior)
-            keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED)
+            keep = (_row_lengths(rows) == 1) | (np.exp(log_probs) * tokens_seen >= MIN_EXPECTED - 1e-6)
             rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
         lengths = _row_lengths(rows)
         info = {"scorer": scorer, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
