@@ -50,7 +50,42 @@ class Sentence:
 
 
 def read_conllu(path: str | os.PathLike, **corpus_options) -> Iterator[Sentence]:
-    """Sentences of a CoNLL-U file (compressed files and ``-`` read as by :class:`Corpus`)."""
+    """Sentences of a CoNLL-U file (compressed files and ``-`` read as by :class:`Corpus`).
+
+    Kept per sentence: the forms, the heads, the UPOS tags and the comment
+    lines. Multi-word token lines (``3-4``) and empty nodes (``5.1``) are
+    skipped: heads refer to the numbered syntactic words.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; ``"-"`` is standard input.
+    **corpus_options
+        Options of :class:`~zhtext.corpus.Corpus` (``encoding``, ``errors``).
+
+    Yields
+    ------
+    Sentence
+        ``forms``, ``heads`` (0 = root, -1 where HEAD is ``_``), ``upos``,
+        ``comments``, and ``text`` (the ``# text =`` comment, else the forms joined).
+
+    Raises
+    ------
+    InputError
+        A token line without 10 tab-separated columns, an ID out of order, a
+        HEAD that is not a number, or an unreadable file.
+
+    Examples
+    --------
+    >>> from zhtext import read_conllu
+    >>> sentence = next(read_conllu("corpora/gsdsimp_dev_sample.conllu"))
+    >>> sentence.text
+    '大多数的加长型礼车则是租车公司的财产。'
+    >>> sentence.forms[:4], sentence.heads[:4], sentence.upos[:4]
+    (['大', '多数', '的', '加长'], [2, 6, 2, 5], ['ADV', 'ADJ', 'PART', 'VERB'])
+    >>> sum(1 for _ in read_conllu("corpora/gsdsimp_dev_sample.conllu"))
+    30
+    """
     name = str(path)
     sentence = Sentence([], [])
     for number, line in enumerate(Corpus.from_files(path, **corpus_options), 1):

@@ -58,11 +58,62 @@ class Piece:
 
 
 class Corpus:
-    """Re-iterable text lines from files, standard input or strings.
+    r"""Re-iterable text lines from files, standard input or strings, in bounded memory.
 
     Build one with :meth:`from_files` or :meth:`from_texts`, or let
     :func:`as_corpus` choose. Iterating yields lines (a long line comes as
-    several pieces, see :meth:`pieces`).
+    several pieces, see :meth:`pieces`). Every pass reads the sources again,
+    by the decoding rules of the module docstring.
+
+    Parameters
+    ----------
+    sources : sequence of str or path-like, optional
+        Files, read in order; ``"-"`` is standard input, readable once. Each
+        must exist when the corpus is made.
+    texts : iterable of str, optional
+        The text itself, used when there are no ``sources``; a string holding
+        newlines counts as several lines. A list can be read many times, a
+        generator once.
+    encoding : str, default "utf-8"
+        Any Python codec name (``gb18030``, ``big5``, ``utf-16``). With UTF-8,
+        a UTF-8 byte-order mark is dropped and a UTF-16 one switches to UTF-16.
+    errors : {"strict", "replace"}, default "strict"
+        ``"strict"``: an undecodable byte raises :class:`InputError` naming the
+        file, the line and the byte offset. ``"replace"``: it becomes U+FFFD,
+        counted in :attr:`replacements`.
+    max_chars : int, default 2**20
+        The longest piece a line is delivered in: memory per line stays bounded
+        even for a file without a newline.
+    block_bytes : int, default 2**20
+        Bytes read from a file at a time.
+
+    Attributes
+    ----------
+    sources : list of pathlib.Path or "-"
+        The files.
+    replacements : int
+        U+FFFD characters put in by ``errors="replace"`` during the last pass.
+
+    Raises
+    ------
+    InputError
+        An unknown ``errors`` mode or encoding, ``max_chars < 1``, or a source
+        that is missing or a directory.
+
+    Examples
+    --------
+    >>> from zhtext import Corpus
+    >>> corpus = Corpus.from_files("corpora/hongloumeng.txt")
+    >>> next(iter(corpus))
+    '《红楼梦》曹雪芹'
+    >>> sum(1 for line in corpus)          # a second pass reads the file again
+    2654
+    >>> list(Corpus.from_texts(["宝玉笑道\r\n黛玉", "晴雯"]))
+    ['宝玉笑道', '黛玉', '晴雯']
+    >>> Corpus.from_files("corpora/no-such-file.txt")
+    Traceback (most recent call last):
+    ...
+    zhtext.errors.InputError: corpora/no-such-file.txt: no such file
     """
 
     def __init__(self, sources: Sequence[str | os.PathLike] | None = None,
@@ -92,21 +143,84 @@ class Corpus:
 
     @classmethod
     def from_files(cls, paths: str | os.PathLike | Sequence[str | os.PathLike], **options) -> Corpus:
-        """A corpus of files (``"-"`` is standard input, readable once)."""
+        """A corpus of files (``"-"`` is standard input, readable once).
+
+        Compressed files (``.gz``, ``.bz2``, ``.xz``) are recognised by their
+        first bytes, whatever their name, and decompressed as they are read.
+
+        Parameters
+        ----------
+        paths : str, path-like or sequence of them
+            One file or several, read in order.
+        **options
+            ``encoding``, ``errors``, ``max_chars``, ``block_bytes`` (see :class:`Corpus`).
+
+        Returns
+        -------
+        Corpus
+
+        Raises
+        ------
+        InputError
+            A file that is missing or a directory, or a bad option.
+
+        Examples
+        --------
+        >>> from zhtext import Corpus
+        >>> corpus = Corpus.from_files(["corpora/gsdsimp_dev_sample.txt",
+        ...                             "corpora/gsdsimp_dev_sample.gold.txt"])
+        >>> sum(1 for line in corpus), corpus.total_bytes()
+        (60, 4677)
+        """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         return cls(sources=list(paths), **options)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], **options) -> Corpus:
-        """A corpus of strings; a string holding newlines counts as several lines.
+        r"""A corpus of strings; a string holding newlines counts as several lines.
 
-        A list can be iterated many times, a generator only once.
+        A list can be iterated many times, a generator only once. A ``\r``
+        before a newline is dropped, as in files.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            Lines or whole documents.
+        **options
+            ``max_chars`` (and the other options of :class:`Corpus`).
+
+        Returns
+        -------
+        Corpus
+
+        Examples
+        --------
+        >>> from zhtext import Corpus
+        >>> corpus = Corpus.from_texts(["宝玉笑道\r\n黛玉", "晴雯"])
+        >>> list(corpus)
+        ['宝玉笑道', '黛玉', '晴雯']
+        >>> list(corpus) == list(corpus)        # a list of texts can be read again
+        True
         """
         return cls(texts=texts, **options)
 
     def total_bytes(self) -> int:
-        """Bytes on disk of all files (0 for stdin and strings): the progress total."""
+        """Bytes on disk of all files (0 for stdin and strings): the progress total.
+
+        Returns
+        -------
+        int
+            The sizes of the files as stored (compressed, for a compressed file).
+
+        Examples
+        --------
+        >>> from zhtext import Corpus
+        >>> Corpus.from_files("corpora/hongloumeng.txt").total_bytes()
+        2503605
+        >>> Corpus.from_texts(["宝玉"]).total_bytes()
+        0
+        """
         return sum(s.stat().st_size for s in self.sources if s != "-")
 
     def __iter__(self) -> Iterator[str]:
@@ -114,7 +228,36 @@ class Corpus:
             yield piece.text
 
     def pieces(self, progress: ProgressFn | None = None) -> Iterator[Piece]:
-        """Every line as one or more :class:`Piece` of at most ``max_chars`` characters."""
+        """Every line as one or more :class:`Piece` of at most ``max_chars`` characters.
+
+        A consumer that writes one output line per input line reads
+        ``Piece.ends_line`` to know where the lines end.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            ``progress(done, total)`` after each block read: bytes read so far and
+            :meth:`total_bytes`.
+
+        Yields
+        ------
+        Piece
+            The text of a line or a part of one (no newline), and whether it ends
+            the line.
+
+        Raises
+        ------
+        InputError
+            Undecodable bytes (with ``errors="strict"``), a binary file, or a file
+            that cannot be read.
+
+        Examples
+        --------
+        >>> from zhtext import Corpus
+        >>> corpus = Corpus.from_texts(["甲乙丙丁戊", "己"], max_chars=2)
+        >>> [(piece.text, piece.ends_line) for piece in corpus.pieces()]
+        [('甲乙', False), ('丙丁', False), ('戊', True), ('己', True)]
+        """
         self.replacements = 0
         if self._texts is not None:
             for text in self._texts:
@@ -137,8 +280,35 @@ class Corpus:
                 yield from self._split_lines([tail])
 
     def blocks(self, progress: ProgressFn | None = None) -> Iterator[str]:
-        """The decoded text in large blocks, lines not split: each file, and each string, ends
-        with ``\n``. The fast path for consumers that treat a newline like any other boundary."""
+        r"""The decoded text in large blocks, lines not split: the fast path of whole-text consumers.
+
+        Each file, and each string, ends with ``\n``. For consumers that treat a
+        newline like any other boundary.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            ``progress(done, total)`` after each block read (bytes, as in :meth:`pieces`).
+
+        Yields
+        ------
+        str
+            A file's text in blocks of about ``block_bytes`` bytes (a block may
+            end inside a line), or each string as it is; a ``\r`` before a
+            newline is kept here.
+
+        Examples
+        --------
+        >>> from zhtext import Corpus
+        >>> list(Corpus.from_texts(["甲乙丙丁戊", "己"], max_chars=2).blocks())
+        ['甲乙丙丁戊\n', '己\n']
+        >>> seen = []
+        >>> for block in Corpus.from_files("corpora/hongloumeng.txt").blocks(
+        ...         progress=lambda done, total: seen.append(done)):
+        ...     pass
+        >>> seen[-1]
+        2503605
+        """
         self.replacements = 0
         if self._texts is not None:
             for text in self._texts:

@@ -90,13 +90,51 @@ def default_thresholds(max_n: int) -> tuple[float, ...]:
 
 @dataclass
 class WordDiscoverer:
-    """Find the words of a raw corpus; ``fit`` then read :attr:`lexicon_`.
+    """Find the words of a raw corpus, with no dictionary; ``fit`` then read :attr:`lexicon_`.
 
-    Parameters are described in the module docstring. ``min_count=None`` and
-    ``thresholds=None`` use the defaults derived from the corpus size and
-    ``max_n``. ``background``: general text to compute each word's keyness
-    against (anything :func:`zhtext.keyness.load_background` takes, e.g.
-    ``"default"`` for the shipped base model); ``None``: no keyness column.
+    The steps (cohesion filter, rough segmentation, back-check, statistics)
+    and the reasons for the defaults are in the module docstring.
+    ``min_count=None`` and ``thresholds=None`` use the defaults derived from
+    the corpus size and ``max_n``.
+
+    Parameters
+    ----------
+    max_n : int, default 4
+        The longest n-gram the cohesion filter counts. Words can be longer: a
+        chain of overlapping cohesive n-grams that passes the back-check.
+    min_count : int, optional
+        The least count of a word. Default ``max(2, round(3 * sqrt(T / 10**6)))``
+        for ``T`` word characters: rare strings are more numerous in a larger corpus.
+    thresholds : tuple of float, optional
+        ``θ_n`` for ``n = 1..max_n``, in nats (``θ_1`` is unused). Default
+        ``2(n-1)``: 2, 4, 6 for n = 2, 3, 4.
+    min_entropy : float, optional
+        Drop the words whose ``min(H_L, H_R)`` is below it; ``None``: no filter.
+    mixed : bool, default False
+        Keep terms that hold a letter (``iPhone15``, ``B超``) as entries;
+        otherwise an entry is Chinese characters only.
+    background : optional
+        General text to compute each word's keyness against (anything
+        :func:`zhtext.keyness.load_background` takes, e.g. ``"default"`` for
+        the shipped base model); ``None``: no keyness column.
+
+    Attributes
+    ----------
+    lexicon_ : Lexicon
+        The words, most frequent first (set by :meth:`fit`).
+    stats_ : NgramStats
+        The n-gram statistics of the filter (no entropies).
+    min_count_, thresholds_ :
+        The values used.
+
+    Examples
+    --------
+    >>> from zhtext import WordDiscoverer
+    >>> finder = WordDiscoverer().fit("corpora/hongloumeng.txt")
+    >>> finder.min_count_, finder.thresholds_
+    (3, (0.0, 2.0, 4.0, 6.0))
+    >>> finder.lexicon_.with_min_length(2).top(8).words
+    ('宝玉', '笑道', '凤姐', '一个', '贾母', '我们', '袭人', '王夫人')
     """
 
     max_n: int = 4
@@ -109,12 +147,53 @@ class WordDiscoverer:
     def fit(self, corpus, progress: ProgressFn | None = None,
             on_stage: Callable[[str], None] | None = None, *, engine: str = "local", client=None,
             blocksize: int | None = None, **encode_options) -> WordDiscoverer:
-        """Learn the lexicon of ``corpus``; ``progress(done, total)`` follows the reading (bytes;
-        tasks on a cluster) and ``on_stage(name)`` announces each later stage.
+        """Learn the lexicon of ``corpus``: its n-grams, their cohesion, the pieces that pass.
+
+        ``progress(done, total)`` follows the reading (bytes; tasks on a
+        cluster) and ``on_stage(name)`` announces each later stage.
 
         ``engine="dask"``: on a Dask cluster (``client``, or a ``LocalCluster`` for the
         call), ``corpus`` being files; the same lexicon, bit for bit
         (:func:`zhtext.distributed.discover_on_cluster`).
+
+        Parameters
+        ----------
+        corpus : str, path-like, Corpus, iterable of str or EncodedCorpus
+            Anything :func:`zhtext.encode.encode` reads (a ``str`` is a file
+            name; a list of ``str`` is the text itself).
+        progress : callable, optional
+            ``progress(done, total)``, as above.
+        on_stage : callable, optional
+            ``on_stage(name)`` at the start of each stage.
+        engine : {"local", "dask"}, default "local"
+        client : distributed.Client, optional
+            The cluster for ``engine="dask"``.
+        blocksize : int, optional
+            Bytes per task for ``engine="dask"``.
+        **encode_options
+            Options of :func:`zhtext.encode.encode` and :class:`~zhtext.corpus.Corpus`.
+
+        Returns
+        -------
+        WordDiscoverer
+            ``self``, with :attr:`lexicon_`, :attr:`stats_`, ``min_count_`` and
+            ``thresholds_`` set.
+
+        Raises
+        ------
+        InputError
+            An unknown ``engine``, ``max_n`` out of ``1..11``, a number of
+            ``thresholds`` other than ``max_n``, or an unreadable corpus.
+
+        Examples
+        --------
+        >>> from zhtext import WordDiscoverer
+        >>> texts = ["中国人民银行", "人民银行和中国银行"] * 5
+        >>> finder = WordDiscoverer(max_n=3, min_count=2).fit(texts)
+        >>> finder.lexicon_.words
+        ('银行', '人民', '中国')
+        >>> finder.lexicon_["银行"].count
+        15
         """
         stage = on_stage or (lambda name: None)
         background = load_background(self.background)
@@ -222,8 +301,37 @@ class WordDiscoverer:
     def new_words(self, reference, fold: bool = True) -> Lexicon:
         """The lexicon without known words and collocations of known words (step 6 above).
 
-        ``reference``: the known words (an iterable of str). ``fold``: compare
-        through simplified forms, so traditional spellings of known words are known.
+        A word ``w = xy`` whose two parts are known and each occurs more than
+        twice as often as ``w`` (``c(w) < ½ c(x)``) combines free words (这一,
+        也是, 笑道): it is not new. So this drops more than
+        :meth:`Lexicon.without`, which drops only the known words.
+
+        Parameters
+        ----------
+        reference : iterable of str
+            The known words, e.g. a :class:`~zhtext.lexicon.Lexicon` of
+            jieba's dictionary (:func:`zhtext.lexicon.jieba_dictionary`).
+        fold : bool, default True
+            Compare through simplified forms, so traditional spellings of known
+            words are known.
+
+        Returns
+        -------
+        Lexicon
+            The new words, in the order of :attr:`lexicon_`.
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon, WordDiscoverer
+        >>> from zhtext.lexicon import jieba_dictionary
+        >>> finder = WordDiscoverer().fit("corpora/hongloumeng.txt")
+        >>> known = Lexicon.load(jieba_dictionary())
+        >>> finder.new_words(known).with_min_length(2).top(6).words
+        ('凤姐', '贾母', '袭人', '黛玉', '宝钗', '贾琏')
+        >>> finder.lexicon_.without(known).with_min_length(2).top(6).words
+        ('笑道', '凤姐', '贾母', '袭人', '说着', '黛玉')
+
+        笑道 (笑 + 道) and 说着 (说 + 着) are collocations of known words.
         """
         from .script import simplified
 
@@ -254,9 +362,32 @@ def discover(corpus, max_n: int = 4, min_count: int | None = None,
              **encode_options) -> Lexicon:
     """The words of ``corpus`` as a :class:`~zhtext.lexicon.Lexicon`, most frequent first.
 
-    >>> lexicon = discover("corpora/hongloumeng.txt")            # doctest: +SKIP
-    >>> lexicon.top(3).words                                       # doctest: +SKIP
-    ('宝玉', '什么', '一个')
+    ``WordDiscoverer(max_n, min_count, ...).fit(corpus).lexicon_`` in one call;
+    the parameters are those of :class:`WordDiscoverer` and its ``fit``.
+
+    Parameters
+    ----------
+    corpus : str, path-like, Corpus or iterable of str
+        Anything :func:`zhtext.encode.encode` reads.
+    max_n, min_count, thresholds, min_entropy, mixed, background :
+        As in :class:`WordDiscoverer`.
+    progress : callable, optional
+        ``progress(done, total)`` while reading.
+    **encode_options
+        Options of :func:`zhtext.encode.encode` and :class:`~zhtext.corpus.Corpus`.
+
+    Returns
+    -------
+    Lexicon
+
+    Examples
+    --------
+    >>> from zhtext.discover import discover
+    >>> lexicon = discover("corpora/hongloumeng.txt")
+    >>> lexicon.top(3).words                          # single characters are words too
+    ('了', '的', '说')
+    >>> lexicon.with_min_length(2).top(3).words
+    ('宝玉', '笑道', '凤姐')
     """
     finder = WordDiscoverer(max_n, min_count, thresholds, min_entropy, mixed, background)
     return finder.fit(corpus, progress=progress, **encode_options).lexicon_

@@ -66,8 +66,40 @@ def is_content_word(word: str) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class WordGraph(Links):
-    """A word graph: :class:`zhtext.community.Links` whose nodes are words,
-    with each word's corpus frequency in ``counts``."""
+    """A word graph: :class:`zhtext.community.Links` whose nodes are words, with their counts.
+
+    Each word's corpus frequency is in ``counts``.
+
+    Made by :func:`cooccurrence_graph` (undirected, PPMI weights) or
+    :func:`similarity_graph` (directed, cosine weights), or read with
+    :meth:`from_networkx`; :func:`zhtext.community.infomap` takes it as it is.
+
+    Attributes
+    ----------
+    nodes : tuple of str
+        The words (:attr:`words` is the same); most frequent first in a graph
+        the builders made.
+    src, dst : numpy.ndarray
+        ``int64`` node indices of each link; ``src <= dst`` when undirected.
+    weight : numpy.ndarray
+        Positive link weights.
+    directed : bool
+    counts : numpy.ndarray
+        ``int64`` corpus count of each word.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from zhtext.graphs import tokenize
+    >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:1000]
+    >>> sentences = list(tokenize(lines))          # the novel's first 1,000 lines, segmented
+    >>> from zhtext import cooccurrence_graph
+    >>> graph = cooccurrence_graph(sentences)
+    >>> graph.num_nodes, len(graph.weight), graph.directed
+    (1208, 792, False)
+    >>> graph.words[:3], graph.counts[:3]
+    (('宝玉', '笑道', '凤姐'), array([1466,  837,  515]))
+    """
 
     counts: np.ndarray
 
@@ -76,7 +108,25 @@ class WordGraph(Links):
         return self.nodes
 
     def to_networkx(self):
-        """A networkx graph with a ``weight`` per edge and a ``count`` per node."""
+        """A networkx graph with a ``weight`` per edge and a ``count`` per node.
+
+        Returns
+        -------
+        networkx.Graph or networkx.DiGraph
+            Every word is a node, those without links too.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from zhtext import WordGraph
+        >>> G = nx.Graph()
+        >>> G.add_edge("宝玉", "黛玉", weight=2.0)
+        >>> G.add_edge("宝玉", "袭人")                      # no weight: 1
+        >>> G.nodes["宝玉"]["count"] = 5
+        >>> H = WordGraph.from_networkx(G).to_networkx()
+        >>> H.nodes["宝玉"], H["宝玉"]["黛玉"]
+        ({'count': 5}, {'weight': 2.0})
+        """
         G = super().to_networkx()
         for word, count in zip(self.nodes, self.counts.tolist()):
             G.nodes[word]["count"] = count
@@ -84,13 +134,60 @@ class WordGraph(Links):
 
     @classmethod
     def from_networkx(cls, G, weight: str | None = "weight") -> WordGraph:
-        """The graph ``G`` (node attribute ``count`` read when present, else 0)."""
+        """The graph ``G`` (node attribute ``count`` read when present, else 0).
+
+        Parameters
+        ----------
+        G : networkx.Graph or networkx.DiGraph
+            Nodes are words; multigraphs too (parallel edges are summed).
+        weight : str or None, default "weight"
+            The edge attribute holding the weight (missing: 1); ``None``: all 1.
+
+        Returns
+        -------
+        WordGraph
+
+        Raises
+        ------
+        InputError
+            A negative, NaN or infinite weight.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from zhtext import WordGraph
+        >>> G = nx.Graph()
+        >>> G.add_edge("宝玉", "黛玉", weight=2.0)
+        >>> G.add_edge("宝玉", "袭人")                      # no weight: 1
+        >>> G.nodes["宝玉"]["count"] = 5
+        >>> graph = WordGraph.from_networkx(G)
+        >>> graph.words, graph.counts, graph.weight
+        (('宝玉', '黛玉', '袭人'), array([5, 0, 0]), array([2., 1.]))
+        """
         links = as_links(G, weight)
         counts = np.array([G.nodes[word].get("count", 0) for word in links.nodes], np.int64)
         return cls(links.nodes, links.src, links.dst, links.weight, links.directed, counts)
 
     def lines(self) -> Iterator[str]:
-        """``u<TAB>v<TAB>weight`` per link: the edge-list format of ``zhtext communities``."""
+        """``u<TAB>v<TAB>weight`` per link: the edge-list format of ``zhtext communities``.
+
+        Yields
+        ------
+        str
+            One line per link, with its newline; weights in 6 significant digits.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from zhtext import WordGraph
+        >>> G = nx.Graph()
+        >>> G.add_edge("宝玉", "黛玉", weight=2.0)
+        >>> G.add_edge("宝玉", "袭人")                      # no weight: 1
+        >>> G.nodes["宝玉"]["count"] = 5
+        >>> print("".join(WordGraph.from_networkx(G).lines()), end="")    # doctest: +NORMALIZE_WHITESPACE
+        宝玉    黛玉    2
+        宝玉    袭人    1
+        """
         words = self.nodes
         for u, v, w in zip(self.src.tolist(), self.dst.tolist(), self.weight.tolist()):
             yield f"{words[u]}\t{words[v]}\t{w:.6g}\n"
@@ -101,12 +198,42 @@ class WordGraph(Links):
 # ----------------------------------------------------------------------------
 
 def tokenize(corpus, tokenizer: str = "zhtext", **corpus_options) -> Iterator[list[str]]:
-    """The words of each line of a raw-text corpus.
+    """The words of each line of a raw-text corpus: the sentences the graph builders take.
 
     ``"zhtext"``: :class:`zhtext.segment.Segmenter` learned from the corpus
     itself (the corpus is read twice: pass files or a list). ``"jieba"``: a
     private ``jieba.Tokenizer`` with its bundled dictionary. ``"whitespace"``:
     the text is already segmented, words separated by whitespace.
+
+    Parameters
+    ----------
+    corpus : str, path-like, Corpus or iterable of str
+        Anything :func:`zhtext.corpus.as_corpus` accepts.
+    tokenizer : {"zhtext", "jieba", "whitespace"}, default "zhtext"
+    **corpus_options
+        Options of :class:`~zhtext.corpus.Corpus`.
+
+    Returns
+    -------
+    iterator of list of str
+        One list of words per line, punctuation included.
+
+    Raises
+    ------
+    InputError
+        An unknown tokenizer, or an unreadable corpus.
+
+    Examples
+    --------
+    >>> from zhtext.graphs import tokenize
+    >>> next(tokenize(["我们 在 北京"], "whitespace"))
+    ['我们', '在', '北京']
+    >>> from pathlib import Path
+    >>> from zhtext.graphs import tokenize
+    >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:1000]
+    >>> sentences = list(tokenize(lines))          # the novel's first 1,000 lines, segmented
+    >>> sentences[1]
+    ['第', '一', '回', '甄', '士隐', '梦幻', '识', '通灵', '贾', '雨村', '风尘', '怀', '闺秀']
     """
     corpus = as_corpus(corpus, **corpus_options)
     if tokenizer == "whitespace":
@@ -181,7 +308,57 @@ def _check(window: int, min_count: int, top_k: int) -> None:
 def cooccurrence_graph(sentences: Iterable[Sequence[str]], window: int = 5, min_count: int = 5,
                        min_pair_count: int = 3, top_k: int = 20, max_words: int | None = None,
                        keep: Callable[[str], bool] = is_content_word) -> WordGraph:
-    """Undirected graph of content words weighted by positive PMI (see the module doc)."""
+    """Undirected graph of content words weighted by positive PMI (see the module doc).
+
+    ``PPMI(u, v) = max(0, log(c(u, v) D / (c(u) c(v))))`` over the pairs of
+    content words less than ``window`` tokens apart in a sentence, kept for
+    pairs seen ``min_pair_count`` times where ``v`` is among the ``top_k``
+    strongest partners of ``u`` or ``u`` among those of ``v``. Dropped tokens
+    (function words, punctuation) still take their place in the window.
+
+    Parameters
+    ----------
+    sentences : iterable of list of str
+        Tokenized sentences (:func:`tokenize`, or any segmenter's output).
+    window : int, default 5
+        Two words co-occur when fewer than ``window`` tokens apart (``>= 2``).
+    min_count : int, default 5
+        The least count of a word to be a node.
+    min_pair_count : int, default 3
+        The least co-occurrence count of a link.
+    top_k : int, default 20
+        A link is kept where it is among the ``top_k`` strongest of either word.
+    max_words : int, optional
+        Only the ``max_words`` most frequent words are nodes.
+    keep : callable, default is_content_word
+        ``keep(word)``: whether a word may be a node.
+
+    Returns
+    -------
+    WordGraph
+        Undirected; nodes by decreasing count, words without links included.
+
+    Raises
+    ------
+    InputError
+        ``window < 2``, ``min_count < 1``, ``top_k < 1``, or a sentence given
+        as a string.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from zhtext.graphs import tokenize
+    >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:1000]
+    >>> sentences = list(tokenize(lines))          # the novel's first 1,000 lines, segmented
+    >>> from zhtext import cooccurrence_graph
+    >>> graph = cooccurrence_graph(sentences)
+    >>> graph.num_nodes, len(graph.weight)
+    (1208, 792)
+    >>> G = graph.to_networkx()
+    >>> partners = sorted(G["宝玉"].items(), key=lambda item: -item[1]["weight"])[:3]
+    >>> [(word, round(data["weight"], 2)) for word, data in partners]
+    [('通灵', 1.54), ('默默', 1.25), ('在院内', 1.15)]
+    """
     _check(window, min_count, top_k)
     encoded = _encode(sentences, window, min_count, keep)
     ids, size = encoded.ids, len(encoded.words)
@@ -279,7 +456,55 @@ def _truncated_svd(indptr, indices, data, columns: int, dim: int, seed: int,
 def similarity_graph(sentences: Iterable[Sequence[str]], max_words: int = 10_000, top_k: int = 50,
                      threshold: float = 0.6, dim: int = 100, window: int = 5, min_count: int = 5,
                      seed: int = 0, keep: Callable[[str], bool] = is_content_word) -> WordGraph:
-    """Directed graph: each word -> its ``top_k`` nearest words with cosine >= ``threshold``."""
+    """Directed graph: each word -> its ``top_k`` nearest words with cosine >= ``threshold``.
+
+    Word vectors are the truncated SVD of the PPMI matrix of the ``max_words``
+    most frequent words against all words, with context-distribution
+    smoothing (module docstring); the link weight is the cosine. The reference
+    recipe is 10,000 words, top 50, cosine >= 0.6 (the defaults).
+
+    Parameters
+    ----------
+    sentences : iterable of list of str
+        Tokenized sentences.
+    max_words : int, default 10_000
+        The words that get a vector (the most frequent content words).
+    top_k : int, default 50
+        Links per word, at most.
+    threshold : float, default 0.6
+        The least cosine of a link.
+    dim : int, default 100
+        Dimensions of the vectors.
+    window, min_count, keep :
+        As in :func:`cooccurrence_graph`.
+    seed : int, default 0
+        Seed of the randomised SVD: the same seed gives the same graph.
+
+    Returns
+    -------
+    WordGraph
+        Directed.
+
+    Raises
+    ------
+    InputError
+        ``window < 2``, ``min_count < 1``, ``top_k < 1``, or a sentence given
+        as a string.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from zhtext.graphs import tokenize
+    >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:1000]
+    >>> sentences = list(tokenize(lines))          # the novel's first 1,000 lines, segmented
+    >>> from zhtext import similarity_graph
+    >>> graph = similarity_graph(sentences, max_words=1000, dim=50)
+    >>> graph.num_nodes, len(graph.weight), graph.directed
+    (1000, 614, True)
+    >>> G = graph.to_networkx()
+    >>> [(word, round(data["weight"], 2)) for word, data in G["王夫人"].items()]   # its nearest words
+    [('贾母', 0.6), ('薛姨妈', 0.66)]
+    """
     _check(window, min_count, top_k)
     words, counts, vectors = word_vectors(sentences, dim, window, min_count, max_words, seed=seed, keep=keep)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

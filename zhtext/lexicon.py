@@ -50,7 +50,32 @@ class Lexicon:
 
     Columns are numpy arrays aligned with :attr:`words`; missing statistics are NaN
     (``keyness``, the signed G² against a background (:mod:`zhtext.keyness`), is there
-    only when discovery was given a background).
+    only when discovery was given a background). :class:`WordDiscoverer` makes one;
+    :meth:`from_columns` and :meth:`load` too. A lexicon is immutable: selections
+    and rankings return new ones. ``word in lexicon``, ``len(lexicon)``,
+    iteration over the words and ``lexicon[word]`` (an :class:`Entry`) work as
+    for a mapping.
+
+    Attributes
+    ----------
+    words : tuple of str
+        The words, best first.
+    counts : numpy.ndarray
+        ``int64`` occurrences of each word (as a piece of the rough segmentation,
+        for a discovered lexicon).
+    cohesion, left_entropy, right_entropy, score : numpy.ndarray
+        The statistics of discovery (:mod:`zhtext.discover`), in nats.
+    keyness : numpy.ndarray
+        Signed G² against a background; NaN without one.
+
+    Examples
+    --------
+    >>> from zhtext import Lexicon
+    >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉"], [3861, 2355, 1317])
+    >>> len(lexicon), "宝玉" in lexicon, lexicon["宝玉"].count
+    (3, True, 3861)
+    >>> lexicon.to_dict()
+    {'宝玉': 3861, '笑道': 2355, '黛玉': 1317}
     """
 
     words: tuple[str, ...]
@@ -67,6 +92,31 @@ class Lexicon:
 
     @classmethod
     def from_columns(cls, words: Iterable[str], counts, **stats) -> Lexicon:
+        """A lexicon of words and their counts, in the order given; statistics optional.
+
+        Parameters
+        ----------
+        words : iterable of str
+        counts : array-like of int
+            One per word.
+        **stats : array-like of float
+            Any of ``cohesion``, ``left_entropy``, ``right_entropy``, ``score``,
+            ``keyness``, one value per word; the others are NaN.
+
+        Returns
+        -------
+        Lexicon
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.words, lexicon.score[:2]
+        (('宝玉', '笑道', '黛玉', '了'), array([9.4, 7.9]))
+        >>> lexicon["宝玉"].cohesion
+        nan
+        """
         words = tuple(words)
         columns = {name: np.asarray(stats.get(name, np.full(len(words), np.nan)), dtype=np.float64)
                    for name in STAT_COLUMNS}
@@ -97,17 +147,82 @@ class Lexicon:
             yield self[word]
 
     def to_dict(self) -> dict[str, int]:
-        """``{word: count}``, e.g. for another tokenizer's dictionary."""
+        """``{word: count}``, e.g. for another tokenizer's dictionary.
+
+        Returns
+        -------
+        dict of str to int
+            In rank order.
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.to_dict()
+        {'宝玉': 3861, '笑道': 2355, '黛玉': 1317, '了': 9000}
+        """
         return dict(zip(self.words, self.counts.tolist()))
 
     # -- selection -------------------------------------------------------------
     def select(self, mask: np.ndarray) -> Lexicon:
-        """The entries where ``mask`` is true, in the same order."""
+        """The entries where ``mask`` is true, in the same order.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool
+            One value per word.
+
+        Returns
+        -------
+        Lexicon
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.select(lexicon.counts > 2000).words
+        ('宝玉', '笑道', '了')
+        """
         return self._take(np.flatnonzero(mask))
 
     def ranked(self, by: str = "count") -> Lexicon:
-        """Sorted by ``count``, ``score`` or ``keyness`` (descending; ties by count, or by score
-        for ``count``, then the word; a missing value ranks last)."""
+        """The lexicon sorted by ``count``, ``score`` or ``keyness``, highest first.
+
+        Ties are broken by count (by score when ranking by ``count``), then by
+        the word; a missing value ranks last.
+
+        Parameters
+        ----------
+        by : {"count", "score", "keyness"}, default "count"
+            ``score`` puts words that both hold together and combine freely
+            first; ``keyness`` (discovery with a background) puts first what the
+            corpus over-represents against general text.
+
+        Returns
+        -------
+        Lexicon
+
+        Raises
+        ------
+        InputError
+            An unknown ranking, or ``keyness`` when no word has one.
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.ranked().words
+        ('了', '宝玉', '笑道', '黛玉')
+        >>> lexicon.ranked("score").words
+        ('宝玉', '黛玉', '笑道', '了')
+        >>> lexicon.ranked("keyness")
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.InputError: no keyness to rank by: discover with a background ...
+        """
         if by not in RANKINGS:
             raise InputError(f"rank by {' or '.join(map(repr, RANKINGS))}, not {by!r}")
         if by == "keyness" and len(self) and np.isnan(self.keyness).all():
@@ -124,9 +239,50 @@ class Lexicon:
                        *(getattr(self, c)[idx] for c in STAT_COLUMNS))
 
     def top(self, k: int) -> Lexicon:
+        """The first ``k`` entries (all of them if there are fewer), in rank order.
+
+        Parameters
+        ----------
+        k : int
+
+        Returns
+        -------
+        Lexicon
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.top(2).words
+        ('宝玉', '笑道')
+        >>> lexicon.ranked("score").top(2).words
+        ('宝玉', '黛玉')
+        """
         return self._take(list(range(min(k, len(self)))))
 
     def with_min_length(self, length: int) -> Lexicon:
+        """Only the words of at least ``length`` characters, in the same order.
+
+        A discovered lexicon holds single characters (they are words too);
+        ``with_min_length(2)`` leaves them out.
+
+        Parameters
+        ----------
+        length : int
+
+        Returns
+        -------
+        Lexicon
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.with_min_length(2).words
+        ('宝玉', '笑道', '黛玉')
+        """
         return self.select(np.array([len(w) >= length for w in self.words], dtype=bool))
 
     def without(self, reference: Iterable[str], fold: bool = True) -> Lexicon:
@@ -134,6 +290,27 @@ class Lexicon:
 
         With ``fold`` (default), words are compared through their simplified form
         (:func:`zhtext.script.simplified`), so 問題 is known when 问题 is.
+        :meth:`WordDiscoverer.new_words` also drops collocations of known words.
+
+        Parameters
+        ----------
+        reference : iterable of str
+            The known words (a list, a set, another :class:`Lexicon`).
+        fold : bool, default True
+
+        Returns
+        -------
+        Lexicon
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.without(["寶玉"]).words                # 寶玉 is 宝玉 in traditional script
+        ('笑道', '黛玉', '了')
+        >>> lexicon.without(["寶玉"], fold=False).words
+        ('宝玉', '笑道', '黛玉', '了')
         """
         if not fold:
             known = set(reference)
@@ -152,6 +329,38 @@ class Lexicon:
         ``dict.txt``); each entry then gets the frequency :func:`jieba_frequencies`
         calibrates, and entries jieba can already build from its own words are left
         out. Without it, each entry's frequency is its count (a dictionary of its own).
+        The jieba format also leaves out the words :func:`jieba_safe` refuses
+        (a letter or digit at either end, whitespace).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file; ``"-"`` is standard output.
+        format : {"tsv", "jieba"}, default "tsv"
+            ``tsv``: a header and every column (4 decimals, ``nan`` where
+            missing); ``jieba``: ``word frequency`` lines for ``jieba.load_userdict``.
+        extends : jieba.Tokenizer or path, optional
+            See above.
+
+        Raises
+        ------
+        InputError
+            An unknown format.
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon
+        >>> lexicon = Lexicon.from_columns(["宝玉", "笑道", "黛玉", "了"], [3861, 2355, 1317, 9000],
+        ...                                score=[9.4, 7.9, 8.9, 1.0])
+        >>> lexicon.top(2).save("-")                       # doctest: +NORMALIZE_WHITESPACE
+        word    count   cohesion  left_entropy  right_entropy  score   keyness
+        宝玉    3861    nan       nan           nan            9.4000  nan
+        笑道    2355    nan       nan           nan            7.9000  nan
+        >>> lexicon.save("-", format="jieba")
+        宝玉 3861
+        笑道 2355
+        黛玉 1317
+        了 9000
         """
         if format not in FORMATS:
             raise InputError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
@@ -170,7 +379,41 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Lexicon:
-        """Read a zhtext TSV or any jieba dictionary (``word [count [tag]]``, count defaults to 1)."""
+        r"""Read a zhtext TSV or any jieba dictionary (``word [count [tag]]``, count defaults to 1).
+
+        A file whose first line starts with ``word<TAB>count`` is a zhtext TSV
+        (:meth:`save`); any other is read as a jieba dictionary, its tags
+        dropped, in the file's order.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        Lexicon
+
+        Raises
+        ------
+        InputError
+            A missing file, text that is not UTF-8, a count that is not a
+            number, or a malformed TSV.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from zhtext import Lexicon
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     user = Path(folder) / "userdict.txt"
+        ...     _ = user.write_text("宝玉 3 nr\n笑道\n", encoding="utf-8")
+        ...     lexicon = Lexicon.load(user)
+        >>> lexicon.words, lexicon.counts
+        (('宝玉', '笑道'), array([3, 1]))
+        >>> from zhtext.lexicon import jieba_dictionary
+        >>> len(Lexicon.load(jieba_dictionary()))      # jieba's own dict.txt
+        349046
+        """
         path = Path(path)
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()

@@ -347,9 +347,39 @@ def _affix_rows(ids, keys, slots, bits, per_word):
 class NgramStats:
     """Exact n-gram statistics of a corpus; build with :meth:`fit`, query by string.
 
+    One row per n-gram of length ``1..max_n`` seen at least ``min_count``
+    times inside a fragment (the formulas are in the module docstring). Rows
+    are in the canonical order (by length, then by key), so the table depends
+    on the text only, never on how it was counted. Query one n-gram by string
+    (:meth:`count`, :meth:`cohesion`, ...), or read the columns below, which
+    are aligned with :meth:`strings`.
+
+    Attributes
+    ----------
+    vocab : zhtext.encode.Vocabulary
+        The word characters and their counts.
+    total : int
+        ``T``, the number of word characters: the denominator of ``P(w)``.
+    max_n, min_count : int
+        What was counted: lengths ``1..max_n``, counts ``>= min_count``.
+    lengths, counts : numpy.ndarray
+        Length and exact count of each row.
+    cohesions, left_entropies, right_entropies : numpy.ndarray
+        ``coh(w)`` (NaN for one character), ``H_L(w)`` and ``H_R(w)`` in nats
+        (NaN when fitted with ``entropy=False``).
+    keys : numpy.ndarray
+        The packed character ids of each row (``uint64``).
+
+    Examples
+    --------
+    >>> from zhtext import NgramStats
     >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
     >>> stats.count("银行")
     3
+    >>> len(stats), stats.total
+    (24, 15)
+    >>> "中国人民" in stats                       # longer than max_n: not counted
+    False
     """
 
     def __init__(self, vocab: Vocabulary, total: int, max_n: int, min_count: int,
@@ -372,8 +402,7 @@ class NgramStats:
             progress: ProgressFn | None = None, *, engine: str = "local", client=None,
             blocksize: int | None = None, on_stage: Callable[[str], None] | None = None,
             **encode_options) -> NgramStats:
-        """Count the n-grams of ``corpus`` (anything :func:`zhtext.encode.encode` reads, or an
-        :class:`~zhtext.encode.EncodedCorpus`).
+        """Count the n-grams of ``corpus`` exactly, with their cohesion and branching entropies.
 
         ``entropy=False`` skips the extra ``max_n + 1`` level and the candidates
         needed only for branching entropies (about twice as fast); the entropy
@@ -385,6 +414,54 @@ class NgramStats:
         :class:`~zhtext.corpus.Corpus` of files. The result is the same, bit for
         bit (:mod:`zhtext.distributed`). ``on_stage(name)`` announces each stage;
         ``progress(done, total)`` counts bytes read (local) or tasks done (dask).
+
+        Parameters
+        ----------
+        corpus : str, path-like, Corpus, iterable of str or EncodedCorpus
+            Anything :func:`zhtext.encode.encode` reads (a ``str`` is a file
+            name; a list of ``str`` is the text itself), or an
+            :class:`~zhtext.encode.EncodedCorpus`.
+        max_n : int, default 4
+            The longest n-gram counted, ``1 <= max_n <= 11``.
+        min_count : int, default 5
+            The least count an n-gram needs to be kept.
+        entropy : bool, default True
+            Compute the branching entropies.
+        progress : callable, optional
+            ``progress(done, total)``, as above.
+        engine : {"local", "dask"}, default "local"
+            Where to count.
+        client : distributed.Client, optional
+            The cluster for ``engine="dask"``.
+        blocksize : int, optional
+            Bytes per task for ``engine="dask"``.
+        on_stage : callable, optional
+            ``on_stage(name)`` at the start of each stage.
+        **encode_options
+            Options of :func:`zhtext.encode.encode` and :class:`~zhtext.corpus.Corpus`
+            (``breaks``, ``encoding``, ``errors``, ...).
+
+        Returns
+        -------
+        NgramStats
+
+        Raises
+        ------
+        InputError
+            ``max_n`` or ``min_count`` out of range, an unknown ``engine``, an
+            unreadable corpus, or one of more than ``2**32 - 1`` characters.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> len(stats), stats.total
+        (33047, 710034)
+        >>> stats.count("宝玉"), round(stats.cohesion("宝玉"), 3)
+        (3861, 4.422)
+        >>> fast = NgramStats.fit("corpora/hongloumeng.txt", max_n=3, entropy=False)
+        >>> fast.count("宝玉"), fast.left_entropy("宝玉")
+        (3861, nan)
         """
         stage = on_stage or (lambda name: None)
         if engine == "dask":
@@ -440,15 +517,70 @@ class NgramStats:
         return -1 if key is None else int(_find(self._slots, self.keys, key))
 
     def rows(self, ngrams: list[str]) -> np.ndarray:
-        """Row index of each n-gram (-1 where absent or pruned)."""
+        """Row index of each n-gram (-1 where absent or pruned): where to read the columns.
+
+        Parameters
+        ----------
+        ngrams : list of str
+
+        Returns
+        -------
+        numpy.ndarray
+            ``int64``, one row index per n-gram.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> rows = stats.rows(["银行", "中国人民"])
+        >>> rows
+        array([ 7, -1])
+        >>> int(stats.counts[rows[0]])
+        3
+        """
         return np.array([self._row(g) for g in ngrams], dtype=np.int64)
 
     def count(self, ngram: str) -> int:
-        """Exact count (0 if the n-gram is absent or below ``min_count``)."""
+        """The exact count ``c(w)`` of an n-gram: every occurrence inside a fragment.
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        int
+            The count; 0 if the n-gram is absent, longer than ``max_n``, holds a
+            break character or was seen fewer than ``min_count`` times.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> stats.count("银行"), stats.count("中国人"), stats.count("中国人民")
+        (3, 1, 0)
+        """
         row = self._row(ngram)
         return int(self.counts[row]) if row >= 0 else 0
 
     def probability(self, ngram: str) -> float:
+        """``P(w) = c(w) / T``, with ``T`` the number of word characters (0 for an empty corpus).
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> stats.probability("银行")                # 3 of 15 characters
+        0.2
+        """
         return self.count(ngram) / self.total if self.total else 0.0
 
     def _value(self, column: np.ndarray, ngram: str) -> float:
@@ -456,33 +588,173 @@ class NgramStats:
         return float(column[row]) if row >= 0 else math.nan
 
     def cohesion(self, ngram: str) -> float:
-        """Minimum PMI over binary splits (nats); NaN for one character or an unknown n-gram."""
+        """Minimum PMI over binary splits (nats): how much the weakest split beats chance.
+
+        ``coh(w) = min_k log(P(w) / (P(w[:k]) P(w[k:])))``; high when the parts
+        occur together more often than apart.
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        float
+            NaN for one character or an unknown n-gram.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> round(stats.cohesion("宝玉"), 3), round(stats.cohesion("宝玉笑"), 3)
+        (4.422, 2.539)
+        >>> stats.cohesion("玉")
+        nan
+        """
         return self._value(self.cohesions, ngram)
 
     def left_entropy(self, ngram: str) -> float:
+        """``H_L(w)``, the entropy (nats) of the character before the n-gram.
+
+        A fragment edge counts as a new, distinct neighbour each time. High when
+        the n-gram follows many different characters: it starts a unit.
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        float
+            NaN for an unknown n-gram, and for all when fitted with ``entropy=False``.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> round(stats.left_entropy("宝玉"), 3), round(stats.left_entropy("玉"), 3)
+        (7.059, 1.295)
+
+        玉 mostly follows 宝 or 黛: a poor start of a word.
+        """
         return self._value(self.left_entropies, ngram)
 
     def right_entropy(self, ngram: str) -> float:
+        """``H_R(w)``, the entropy (nats) of the character after the n-gram.
+
+        A fragment edge counts as a new, distinct neighbour each time. High when
+        the n-gram precedes many different characters: it ends a unit.
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        float
+            NaN for an unknown n-gram, and for all when fitted with ``entropy=False``.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> round(stats.right_entropy("宝玉"), 3), round(stats.right_entropy("宝玉笑"), 3)
+        (4.986, 0.604)
+
+        宝玉笑 goes on with 道 almost every time: a poor end of a word.
+        """
         return self._value(self.right_entropies, ngram)
 
     @property
     def scores(self) -> np.ndarray:
-        """``coh + min(H_L, H_R)`` per row (``min(H_L, H_R)`` for one character)."""
+        """``coh + min(H_L, H_R)`` per row (``min(H_L, H_R)`` for one character).
+
+        Returns
+        -------
+        numpy.ndarray
+            One score per row, aligned with :meth:`strings`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> best = np.argmax(np.where(stats.lengths == 2, stats.scores, -np.inf))
+        >>> stats.strings()[best]                  # the best-scoring pair of characters
+        '琵琶'
+        """
         freedom = np.minimum(self.left_entropies, self.right_entropies)
         return np.where(self.lengths > 1, self.cohesions + freedom, freedom)
 
     def score(self, ngram: str) -> float:
+        """``coh(w) + min(H_L(w), H_R(w))`` (``min(H_L, H_R)`` for one character).
+
+        High when the characters stick together *and* the whole combines
+        freely with its context on both sides: a word.
+
+        Parameters
+        ----------
+        ngram : str
+
+        Returns
+        -------
+        float
+            NaN for an unknown n-gram.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> round(stats.score("宝玉"), 3), round(stats.score("宝玉笑"), 3)
+        (9.408, 3.144)
+        """
         return self._value(self.scores, ngram)
 
     def strings(self) -> list[str]:
-        """The n-gram of every row, as strings."""
+        """The n-gram of every row, as strings, in row order.
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> stats.strings()[:8]                     # by length, then by key
+        ['行', '银', '中', '人', '国', '民', '和', '银行']
+        """
         ids = _unpack_ids(self.keys, self.lengths, self.layout.bits, self.layout.per_word,
                           self.max_n)
         chars = self.vocab.char_array()[ids]
         return ["".join(row[:n]) for row, n in zip(chars.tolist(), self.lengths.tolist())]
 
     def records(self, n: int | None = None) -> Iterator[tuple]:
-        """Rows as tuples in :data:`COLUMNS` order, most frequent first (only length ``n`` if given)."""
+        """Rows as tuples in :data:`COLUMNS` order, most frequent first (only length ``n`` if given).
+
+        Equal counts keep the shorter n-gram first, then the row order.
+
+        Parameters
+        ----------
+        n : int, optional
+            Only the n-grams of this length.
+
+        Yields
+        ------
+        tuple
+            ``(ngram, length, count, probability, cohesion, left_entropy,
+            right_entropy, score)``.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit("corpora/hongloumeng.txt", max_n=3)
+        >>> for record in list(stats.records(2))[:3]:
+        ...     print(record[:3], [round(value, 3) for value in record[3:]])
+        ('宝玉', 2, 3861) [0.005, 4.422, 7.059, 4.986, 9.408]
+        ('笑道', 2, 2355) [0.003, 3.715, 4.216, 7.764, 7.931]
+        ('太太', 2, 1873) [0.003, 4.318, 3.141, 5.166, 7.459]
+        """
         order = np.lexsort((self.lengths, -self.counts))
         if n is not None:
             order = order[self.lengths[order] == n]
@@ -496,7 +768,28 @@ class NgramStats:
 
     # -- persistence -----------------------------------------------------------
     def to_tsv(self, path, n: int | None = None) -> None:
-        """Write a header and one row per n-gram (:data:`COLUMNS`), most frequent first."""
+        """Write a header and one row per n-gram (:data:`COLUMNS`), most frequent first.
+
+        The file is written atomically: it appears whole or not at all.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file; ``"-"`` is standard output.
+        n : int, optional
+            Only the n-grams of this length.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> stats.to_tsv("-", n=3)                   # tab separated
+        ngram   length  count   probability  cohesion  left_entropy  right_entropy  score
+        民银行  3       2       0.133333     1.6094    0.0000        0.6931         1.6094
+        人民银  3       2       0.133333     1.6094    0.6931        0.0000         1.6094
+        国银行  3       1       0.0666667    0.9163    0.0000        0.0000         0.9163
+        ...
+        """
         with atomic_open(path) as out:
             out.write("\t".join(COLUMNS) + "\n")
             for rec in self.records(n):
@@ -504,7 +797,26 @@ class NgramStats:
                           f"{rec[5]:.4f}\t{rec[6]:.4f}\t{rec[7]:.4f}\n")
 
     def save(self, path) -> None:
-        """Save as an uncompressed ``.npz`` (arrays plus a JSON header; :mod:`zhtext.modelfile`)."""
+        """Save as an uncompressed ``.npz`` (arrays plus a JSON header; :mod:`zhtext.modelfile`).
+
+        No pickle: the file can be read without running code from it.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from zhtext import NgramStats
+        >>> stats = NgramStats.fit(["中国人民银行", "人民银行和中国银行"], max_n=3, min_count=1)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     stats.save(Path(folder) / "ngrams.npz")
+        ...     again = NgramStats.load(Path(folder) / "ngrams.npz")
+        >>> again.count("银行"), again.strings() == stats.strings()
+        (3, True)
+        """
         modelfile.write(path, FORMAT, FORMAT_VERSION,
                         {"total": self.total, "max_n": self.max_n, "min_count": self.min_count},
                         {"chars": np.array(self.vocab.chars), "char_counts": self.vocab.counts,
@@ -512,7 +824,29 @@ class NgramStats:
 
     @classmethod
     def load(cls, path) -> NgramStats:
-        """Load a file written by :meth:`save`; a missing or corrupt file raises ModelError."""
+        """Load a file written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        NgramStats
+
+        Raises
+        ------
+        ModelError
+            The file is missing, corrupt, or not n-gram statistics of this version.
+
+        Examples
+        --------
+        >>> from zhtext import NgramStats
+        >>> NgramStats.load("corpora/hongloumeng.txt")
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.ModelError: corpora/hongloumeng.txt: ...
+        """
         header, data = modelfile.read(path, FORMAT, FORMAT_VERSION, ("chars", "char_counts", *_ARRAYS),
                                       "n-gram statistics")
         try:

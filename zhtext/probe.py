@@ -249,6 +249,63 @@ class Probe:
     ``layer`` counts transformer layers from 1 (0 is the embeddings, negative
     values count from the last). ``window`` caps the pieces of a sentence per
     forward pass, special tokens not counted (the model's own limit applies too).
+
+    ``F(i, j)`` is how much masking unit ``j`` as well moves the hidden state
+    of the masked unit ``i`` (module docstring). The model is only run, never
+    trained: no parameter is fitted to the task.
+
+    Parameters
+    ----------
+    model : str or path-like, optional
+        A local Hugging Face masked-LM folder (any ``AutoModelForMaskedLM``
+        with a fast tokenizer). ``None``: ``$ZHTEXT_MODEL``, else the shipped
+        ``zhtext-char-bert-small``. A hub name is refused unless
+        ``$ZHTEXT_ALLOW_DOWNLOAD=1``.
+    device : str, default "auto"
+        ``auto`` (CUDA when torch sees one, in half precision, else the CPU in
+        float32), ``cpu``, ``cuda`` or ``cuda:N``.
+    layer : int, default -1
+        The layer whose hidden states are compared (-1: the last).
+    distance : {"euclidean", "cosine"}, default "euclidean"
+        ``d(a, b) = ‖a − b‖₂``, or ``1 − a·b / (‖a‖ ‖b‖)``.
+    batch_tokens : int, default 8192
+        Tokens per forward pass, padding counted.
+    window : int, default 128
+        Pieces per forward pass; a longer sentence is cut into windows
+        overlapping by half.
+
+    Attributes
+    ----------
+    num_layers : int
+        Transformer layers of the model.
+    layer : int
+        The default layer, as an index into the hidden states (0 = embeddings).
+    window : int
+        The window used (at most the model's own limit).
+    sequences : int
+        Masked sequences run so far.
+
+    Raises
+    ------
+    InputError
+        An unknown distance or device, a non-positive ``batch_tokens`` or
+        ``window``, or a layer the model does not have.
+    ModelError
+        torch or transformers missing, or no model at ``model``.
+
+    Examples
+    --------
+    >>> from zhtext import Probe
+    >>> probe = Probe("models/zhtext-char-bert-small", device="cpu")
+    >>> probe.num_layers, probe.layer, probe.window
+    (4, 4, 126)
+    >>> F, = probe.matrices(["我爱北京。"])
+    >>> F.round(1)                      # F[i, j]: how much masking j moves i
+    array([[0. , 9.9, 3.2, 2.3, 2.4],
+           [8.2, 0. , 6. , 4.7, 2.5],
+           [1.9, 4.8, 0. , 8.3, 3.6],
+           [2. , 3.8, 8.4, 0. , 4.3],
+           [2.6, 2.5, 5.3, 3.5, 0. ]])
     """
 
     def __init__(self, model: str | os.PathLike | None = None, device: str = "auto",
@@ -270,7 +327,34 @@ class Probe:
         self.sequences = 0   # masked sequences run so far (for speed reports)
 
     def layer_index(self, layer: int) -> int:
-        """A layer number as an index into the hidden states (0 = embeddings, 1..L)."""
+        """A layer number as an index into the hidden states (0 = embeddings, 1..L).
+
+        Parameters
+        ----------
+        layer : int
+            1..L counts from the first transformer layer, 0 is the embeddings,
+            a negative number counts from the last.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        InputError
+            A layer the model does not have.
+
+        Examples
+        --------
+        >>> from zhtext import Probe
+        >>> probe = Probe("models/zhtext-char-bert-small", device="cpu")    # the shipped small model
+        >>> probe.layer_index(-1), probe.layer_index(0), probe.layer_index(1)
+        (4, 0, 1)
+        >>> probe.layer_index(5)
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.InputError: layer 5 does not exist: the model has layers 1..4 (0 is the embeddings, -1 the last)
+        """
         index = layer + self.num_layers + 1 if layer < 0 else layer
         if not 0 <= index <= self.num_layers:
             raise InputError(f"layer {layer} does not exist: the model has layers 1..{self.num_layers} "
@@ -287,7 +371,51 @@ class Probe:
     # -- public computations ----------------------------------------------------
     def matrices(self, sentences: Iterable[Units], layers: int | Sequence[int] | None = None,
                  progress: ProgressFn | None = None) -> list[np.ndarray]:
-        """Full impact matrices: ``(n, n)`` per sentence, or ``(len(layers), n, n)`` for a list."""
+        """Full impact matrices: ``(n, n)`` per sentence, or ``(len(layers), n, n)`` for a list.
+
+        ``n + n(n−1)/2`` masked sequences per sentence of ``n`` units: masking
+        ``{x_i, x_j}`` serves both ``F(i, j)`` and ``F(j, i)``. All the
+        layers asked for come out of the same forward passes. The result
+        equals :meth:`matrix_naive`.
+
+        Parameters
+        ----------
+        sentences : iterable of str or of list of str
+            A string's units are its non-whitespace characters; a list of
+            words is a pre-segmented sentence, one unit per word.
+        layers : int or sequence of int, optional
+            One layer (default: the probe's), or a list for stacked matrices.
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One matrix per sentence, its diagonal 0. Inside a group of units
+            that share a tokenizer piece, the sentence's largest impact.
+
+        Raises
+        ------
+        InputError
+            A layer the model does not have, an empty word or a word holding
+            whitespace in a pre-segmented sentence.
+
+        Examples
+        --------
+        >>> from zhtext import Probe
+        >>> probe = Probe("models/zhtext-char-bert-small", device="cpu")    # the shipped small model
+        >>> F, = probe.matrices([["我", "爱", "北京", "。"]])     # one unit per word
+        >>> F.round(1)
+        array([[0. , 9.9, 4.3, 2.4],
+               [8.2, 0. , 9.2, 2.5],
+               [2.3, 6.5, 0. , 2.6],
+               [2.6, 2.5, 5.6, 0. ]])
+        >>> from zhtext import dependency_tree
+        >>> dependency_tree(F)                          # 爱 is the root, 我 and 北京 depend on it
+        [2, 0, 2, 3]
+        >>> probe.matrices(["我爱北京。"], layers=[1, -1])[0].shape
+        (2, 5, 5)
+        """
         return self._compute(sentences, layers, progress, band=False)
 
     def bands(self, sentences: Iterable[Units], layers: int | Sequence[int] | None = None,
@@ -295,6 +423,30 @@ class Probe:
         """Adjacent impacts ``b_t = (F(t, t+1) + F(t+1, t)) / 2``, ``n − 1`` per sentence.
 
         ``b_t = +inf`` where units ``t`` and ``t+1`` share a group (never a boundary).
+        Only the adjacent band is computed: ``2n − 1`` masked sequences per
+        sentence instead of ``n + n(n−1)/2``. A low ``b_t`` is a likely word
+        boundary (:class:`BertSegmenter`).
+
+        Parameters
+        ----------
+        sentences : iterable of str or of list of str
+            As in :meth:`matrices`.
+        layers : int or sequence of int, optional
+            As in :meth:`matrices`.
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``(n − 1,)`` per sentence, or ``(len(layers), n − 1)`` for a list.
+
+        Examples
+        --------
+        >>> from zhtext import Probe
+        >>> probe = Probe("models/zhtext-char-bert-small", device="cpu")    # the shipped small model
+        >>> [band.round(1) for band in probe.bands(["我爱北京。", "他们在北京大学读书。"])]
+        [array([9.1, 5.4, 8.4, 3.9]), array([ 9.5,  6.2,  3.9, 10.5,  2.6,  8. ,  4.5,  8.6,  3.9])]
         """
         return self._compute(sentences, layers, progress, band=True)
 
@@ -302,6 +454,31 @@ class Probe:
         """The definition, literally: one forward pass per masked sequence, ``n + n(n−1)`` of them.
 
         The reference :meth:`matrices` must equal; the sentence must fit one window.
+
+        Parameters
+        ----------
+        sentence : str or list of str
+        layer : int, optional
+            Default: the probe's layer.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, n)``.
+
+        Raises
+        ------
+        InputError
+            A sentence longer than one window.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zhtext import Probe
+        >>> probe = Probe("models/zhtext-char-bert-small", device="cpu")    # the shipped small model
+        >>> naive = probe.matrix_naive("我爱你")                    # 3 + 3·2 forward passes
+        >>> bool(np.abs(naive - probe.matrices(["我爱你"])[0]).max() < 1e-4)
+        True
         """
         layer_index = self.layer if layer is None else self.layer_index(layer)
         alignment = align(self.tokenizer, sentence)
@@ -495,7 +672,10 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
 
 
 class BertSegmenter(tokens.WordCutter):
-    """Word segmentation from the adjacent band of the impact matrix (same interface as :class:`zhtext.segment.Segmenter`).
+    """Word segmentation from the adjacent band of the impact matrix: no training text needed.
+
+    Only a masked language model; the same interface as
+    :class:`zhtext.segment.Segmenter`.
 
     Two adjacent Han characters stay in one word when they move each other
     strongly: the cut between characters ``t`` and ``t+1`` is made when
@@ -514,6 +694,40 @@ class BertSegmenter(tokens.WordCutter):
     numbers, URLs, whitespace) is cut by the rules of :mod:`zhtext.tokens`, so
     punctuation is always a token of its own. Lines are cut into sentences after
     ``SENTENCE_ENDS`` characters, and each sentence is one model input.
+
+    Parameters
+    ----------
+    model, device, layer, distance, batch_tokens, window :
+        Those of :class:`Probe`, used when no ``probe`` is given.
+    threshold : float, optional
+        ``θ``, fixed by hand; ``None``: Otsu's threshold, calibrated as above.
+    probe : Probe, optional
+        A probe already loaded (several segmenters can share one).
+    spread : float, optional
+        The standard deviation of ``log b_t``, given with ``threshold`` for
+        :class:`zhtext.vote.VoteSegmenter`.
+
+    Attributes
+    ----------
+    threshold, spread : float or None
+        ``θ`` and the spread, ``None`` until calibrated.
+    calibrated : bool
+        Whether ``θ`` is fixed.
+    probe : Probe
+
+    Raises
+    ------
+    InputError, ModelError
+        As :class:`Probe`.
+
+    Examples
+    --------
+    >>> from zhtext import BertSegmenter
+    >>> seg = BertSegmenter("models/zhtext-char-bert-small", device="cpu")
+    >>> seg.cut("他们在北京大学读书。")               # θ calibrated on this sentence
+    ['他们在', '北京', '大学', '读书', '。']
+    >>> round(seg.threshold, 2), round(seg.spread, 2)
+    (5.26, 0.46)
     """
 
     def __init__(self, model: str | os.PathLike | None = None, device: str = "auto",
@@ -526,7 +740,36 @@ class BertSegmenter(tokens.WordCutter):
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
-        """:meth:`cut` each line, the model batched over chunks of about ``CHUNK_CHARS`` characters."""
+        """:meth:`cut` each line, the model batched over chunks of about ``CHUNK_CHARS`` characters.
+
+        Unless calibrated, the first lines are held back until ``θ`` is fixed
+        from their first ``CALIBRATION_PAIRS`` pairs (or the text ends), so
+        every line is cut with the same ``θ`` whatever the chunking.
+
+        Parameters
+        ----------
+        lines : iterable of str
+        keep_whitespace : bool, default False
+            As in :meth:`zhtext.segment.Segmenter.cut`.
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences, per chunk.
+
+        Yields
+        ------
+        list of str
+            The words of each line.
+
+        Examples
+        --------
+        >>> from zhtext import BertSegmenter
+        >>> seg = BertSegmenter("models/zhtext-char-bert-small", device="cpu")
+        >>> with open("corpora/gsdsimp_dev_sample.txt", encoding="utf-8") as text:
+        ...     lines = [next(text), next(text)]
+        >>> for words in seg.cut_lines(lines):
+        ...     print(" ".join(words))
+        大 多数的 加长 型 礼车 则是 租车 公司 的 财产 。
+        随后 爱斯 基摩人 和 维京 人 相 继定 居 于此 。
+        """
         for chunk, bands in self.calibrated_bands(lines, progress):
             yield from self.cut_bands(chunk, bands, keep_whitespace)
 
@@ -552,8 +795,38 @@ class BertSegmenter(tokens.WordCutter):
             yield from held
 
     def calibrate(self, lines: Iterable[str], progress: ProgressFn | None = None) -> BertSegmenter:
-        """Fix ``θ`` and ``spread`` from the first ``CALIBRATION_PAIRS`` Han-internal pairs of
-        ``lines`` (the model is run on lines until it has them); returns ``self``."""
+        """Fix ``θ`` and ``spread`` from the first pairs of ``lines``, before cutting other text.
+
+        The first ``CALIBRATION_PAIRS`` Han-internal pairs of ``lines`` are
+        used (the model is run on lines until it has them); returns ``self``.
+
+        ``θ = exp(Otsu(log b))`` and ``spread = std(log b)`` over those pairs:
+        no label is used. Calibrate on text like the text to be cut; later
+        cuts then use this ``θ``.
+
+        Parameters
+        ----------
+        lines : iterable of str
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences, per chunk.
+
+        Returns
+        -------
+        BertSegmenter
+            ``self``, calibrated.
+
+        Examples
+        --------
+        >>> from zhtext import BertSegmenter
+        >>> seg = BertSegmenter("models/zhtext-char-bert-small", device="cpu")
+        >>> with open("corpora/gsdsimp_dev_sample.txt", encoding="utf-8") as text:
+        ...     lines = [next(text) for _ in range(3)]
+        >>> seg = seg.calibrate(lines)
+        >>> round(seg.threshold, 2), round(seg.spread, 2)
+        (5.12, 0.39)
+        >>> seg.cut("他们在北京大学读书。")
+        ['他们在', '北京', '大学', '读书', '。']
+        """
         held, pairs = [], 0
         for chunk in line_chunks(lines):
             bands = self.bands(chunk, progress)
@@ -575,8 +848,31 @@ class BertSegmenter(tokens.WordCutter):
     def bands(self, lines: Sequence[str], progress: ProgressFn | None = None) -> list[np.ndarray]:
         """Per line, ``b`` between each character and the next (NaN where the model is not asked).
 
-        Only pairs inside Han runs are computed; entry ``p`` is the pair of
-        characters ``p`` and ``p+1`` of the line.
+        Entry ``p`` is the pair of characters ``p`` and ``p+1`` of the line.
+        Only the sentences that hold a Han run of two or more characters go to
+        the model, and only the pairs inside Han runs are used to cut; a pair
+        across whitespace or across two sentences is NaN.
+
+        Parameters
+        ----------
+        lines : sequence of str
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``(len(line) − 1,)`` per line.
+
+        Examples
+        --------
+        >>> from zhtext import BertSegmenter
+        >>> seg = BertSegmenter("models/zhtext-char-bert-small", device="cpu", threshold=5.0, spread=0.5)
+        >>> bands = seg.bands(["我爱北京。", "他们 在北京"])
+        >>> [band.round(1) for band in bands]
+        [array([9.1, 5.4, 8.4, 3.9]), array([10.8,  nan,  nan,  4.3, 10.3])]
+        >>> list(seg.cut_bands(["我爱北京。", "他们 在北京"], bands))    # cut where b < 5
+        [['我爱北京', '。'], ['他们', '在', '北京']]
         """
         sentences, where = [], []
         for k, line in enumerate(lines):

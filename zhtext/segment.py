@@ -638,6 +638,32 @@ class Segmenter(tokens.WordCutter):
     code points, :func:`word_rows`): ``log_probs`` (the language model; 0 for
     ``nvbe``), ``autonomy`` a(w) and ``counts`` (occurrences of the string in
     the training text). A word's score is ``log p(w) + a(w) |w|``.
+
+    A fitted model is read-only: threads may share it, and it pickles as its
+    arrays (for multiprocessing, joblib, Dask).
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        ``int32 (words, max_n)``: each candidate word's script-folded code
+        points, padded with 0.
+    log_probs, autonomy, counts, scores : numpy.ndarray
+        ``float32``, one per word: ``log p(w)``, ``a(w)``, the count of the
+        string in the training text, and ``log p(w) + a(w) |w|``.
+    max_n : int
+        The longest word.
+    info : dict
+        How the model was learned (scorer, min_count, characters, lines, base, ...).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from zhtext import Segmenter
+    >>> seg = Segmenter.fit(Path("corpora/hongloumeng.txt"))
+    >>> seg.cut("宝玉笑道：“你们在这里做什么？”")
+    ['宝玉', '笑道', '：', '“', '你们', '在这里', '做', '什么', '？', '”']
+    >>> len(seg), seg.info["words"]          # candidates, and those of 2+ characters
+    (15052, 10642)
     """
 
     def __init__(self, rows: np.ndarray, log_probs: np.ndarray, autonomy: np.ndarray,
@@ -665,11 +691,49 @@ class Segmenter(tokens.WordCutter):
         self.__init__(**state)
 
     def words(self) -> list[str]:
-        """The candidate words, script-folded, in the model's order."""
+        """The candidate words, script-folded, in the model's order.
+
+        Returns
+        -------
+        list of str
+            Single characters included.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.words()[:3], len(seg.words()) == len(seg)
+        (['了', '不', '的'], True)
+        """
         return [tokens.from_code_points(row[row > 0].astype(np.uint32)) for row in self.rows]
 
     def score(self, word: str) -> float:
-        """The score ``log p(w) + a(w) |w|`` of ``word`` (its script-folded form); NaN if no candidate."""
+        """The score ``log p(w) + a(w) |w|`` of ``word`` (its script-folded form); NaN if no candidate.
+
+        The decoder picks the segmentation of a Han run with the highest sum of
+        scores, so a higher score means a string more likely kept whole.
+
+        Parameters
+        ----------
+        word : str
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> round(seg.score("宝玉"), 3), round(seg.score("寶玉"), 3)    # traditional script folds
+        (24.421, 24.421)
+        >>> seg.score("宝玉笑")
+        nan
+        """
         if not 1 <= len(word) <= self.max_n:
             return math.nan
         row = int(_lookup(self._keys, self._index, word_rows([word], self.max_n))[0])
@@ -694,6 +758,64 @@ class Segmenter(tokens.WordCutter):
         ``LocalCluster`` for the call) in blocks of ``blocksize`` bytes,
         ``corpus`` being files: the same model, bit for bit
         (:func:`zhtext.distributed.fit_segmenter`).
+
+        Parameters
+        ----------
+        corpus : str, path-like, Corpus or iterable of str
+            A ``str`` or path is a file; a list of ``pathlib.Path`` several
+            files; any other iterable of ``str`` the text itself.
+        scorer : {"joint", "nvbe"}, default "joint"
+            ``joint``: a word-unigram model re-estimated by EM with the
+            boundary evidence (module docstring); ``nvbe``: the boundary
+            evidence alone.
+        max_n : int, default 6
+            The longest word: 7+ characters are rare in any Chinese standard
+            and their statistics are sparse.
+        min_count : int, default 2
+            The least count of a candidate word: an n-gram seen once has no
+            branching information.
+        base : Segmenter, str, path-like or None, default None
+            The base model, as above (``"none"``: none).
+        progress, on_stage : callable, optional
+            As above.
+        engine : {"local", "dask"}, default "local"
+        client : distributed.Client, optional
+            The cluster for ``engine="dask"``.
+        blocksize : int, optional
+            Bytes per task for ``engine="dask"``.
+        **corpus_options
+            Options of :class:`~zhtext.corpus.Corpus` (``encoding``, ``errors``, ...).
+
+        Returns
+        -------
+        Segmenter
+
+        Raises
+        ------
+        InputError
+            ``max_n`` or ``min_count`` below 1, an unknown scorer or engine, a
+            base not learned with the joint scorer, an unreadable corpus, or a
+            corpus without Han text.
+        ModelError
+            A base model file that is missing or corrupt.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> seg = Segmenter.fit(Path("corpora/hongloumeng.txt"))
+        >>> seg.cut("宝玉笑道：“你们在这里做什么？”")
+        ['宝玉', '笑道', '：', '“', '你们', '在这里', '做', '什么', '？', '”']
+
+        A small corpus leans on the shipped base model:
+
+        >>> small = Segmenter.fit(Path("corpora/gsdsimp_dev_sample.txt"), base="default")
+        >>> small.cut("他们在北京大学读书。")
+        ['他们', '在', '北京大学', '读书', '。']
+        >>> Segmenter.fit(["no Chinese here"])
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.InputError: the corpus has no Chinese (Han) text to learn from
         """
         scorer = renamed(corpus_options, "method", "scorer", scorer)
         max_n = renamed(corpus_options, "max_len", "max_n", max_n)
@@ -764,6 +886,36 @@ class Segmenter(tokens.WordCutter):
         length (the 90th percentile, :func:`_prior_scores`), by raising its
         ``log p``. Words longer than ``max_n`` and words with non-Han
         characters are skipped. Returns the number of words taken.
+
+        The model changes in place. A word of the lexicon can still lose to a
+        segmentation the corpus supports more strongly.
+
+        Parameters
+        ----------
+        words : Lexicon, str, path-like or iterable of str
+
+        Returns
+        -------
+        int
+            The number of distinct words taken.
+
+        Raises
+        ------
+        InputError
+            A lexicon file that is missing or malformed.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.cut("他们在北京大学读书。")                  # the novel has no 北京 nor 大学
+        ['他们', '在', '北', '京', '大', '学', '读书', '。']
+        >>> seg.add_words(["北京", "大学", "DDR3", "一二三四五六七"])   # the last two are skipped
+        2
+        >>> seg.cut("他们在北京大学读书。")
+        ['他们', '在', '北京', '大学', '读书', '。']
         """
         floors = self.info.get("prior_scores") or {}
         chosen = list(dict.fromkeys(word for word in _lexicon_words(words)
@@ -786,15 +938,66 @@ class Segmenter(tokens.WordCutter):
 
     # -- segmenting
     def spans(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace."""
+        """``(starts, whitespace)``: token offsets (plus ``len(text)``) and which are whitespace.
+
+        What :meth:`cut` is made of, without building the strings.
+
+        Parameters
+        ----------
+        text : str
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``int64`` start offsets, one per token plus the end; ``bool`` per token.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.spans("宝玉 笑道")
+        (array([0, 2, 3, 5]), array([False,  True, False]))
+        """
         points = tokens.code_points(text)
         return _segment(fold_table()[points], tokens.class_table()[points],
                         tokens.protected_spans(text, points), self._keys, self._vals, self.max_n)
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
-        """The words of ``text``. Whitespace separates words and is dropped, unless
-        ``keep_whitespace``: then whitespace runs are tokens too and
-        ``"".join(cut(text, True)) == text`` always."""
+        """The words of ``text``, by the highest-scoring segmentation of each Han run.
+
+        Whitespace separates words and is dropped, unless ``keep_whitespace``:
+        then whitespace runs are tokens too and ``"".join(cut(text, True)) ==
+        text`` always.
+
+        Only Han runs are cut by the model; numbers, Latin words, URLs and
+        punctuation are tokens fixed by the rules of :mod:`zhtext.tokens`.
+        Words are looked up through their simplified form, so traditional text
+        is cut like simplified text; the output keeps the input's characters.
+
+        Parameters
+        ----------
+        text : str
+        keep_whitespace : bool, default False
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.cut("宝玉笑道：“你们在这里做什么？”")
+        ['宝玉', '笑道', '：', '“', '你们', '在这里', '做', '什么', '？', '”']
+        >>> seg.cut("我在2001年去了https://example.com 看iPhone15。")
+        ['我', '在', '2001', '年', '去', '了', 'https://example.com', '看', 'iPhone15', '。']
+        >>> seg.cut("寶玉 笑道", keep_whitespace=True)
+        ['寶玉', ' ', '笑道']
+        """
         starts, space = self.spans(text)
         bounds = starts.tolist()
         if keep_whitespace:
@@ -802,12 +1005,57 @@ class Segmenter(tokens.WordCutter):
         return [text[a:b] for a, b, s in zip(bounds, bounds[1:], space.tolist()) if not s]
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False) -> Iterator[list[str]]:
-        """:meth:`cut` each line (a generator)."""
+        """:meth:`cut` each line (a generator).
+
+        Parameters
+        ----------
+        lines : iterable of str
+            A list, an open file, a :class:`~zhtext.corpus.Corpus`. A trailing
+            newline is whitespace, dropped unless ``keep_whitespace``.
+        keep_whitespace : bool, default False
+            As in :meth:`cut`.
+
+        Yields
+        ------
+        list of str
+            The words of each line, an empty list for an empty line.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> list(seg.cut_lines(["宝玉笑道", "", "黛玉听了"]))
+        [['宝玉', '笑道'], [], ['黛玉', '听了']]
+        """
         for line in lines:
             yield self.cut(line, keep_whitespace)
 
     def render(self, text: str, sep: str = " ") -> str:
-        """``text`` segmented as text: words joined by ``sep``, one output line per line."""
+        r"""``text`` segmented as text: words joined by ``sep``, one output line per line.
+
+        The whole decoder in one call that releases the GIL, the fast path of
+        :meth:`segment_corpus`. Whitespace is dropped except line feeds.
+
+        Parameters
+        ----------
+        text : str
+        sep : str, default " "
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.render("宝玉笑道：你们\n黛玉听了", sep="/")
+        '宝玉/笑道/：/你们\n黛玉/听了'
+        """
         points = tokens.code_points(text)
         return tokens.from_code_points(_segment_render(
             points, tokens.class_table(), fold_table(), tokens.protected_spans(text, points), self._keys,
@@ -815,7 +1063,7 @@ class Segmenter(tokens.WordCutter):
 
     def segment_corpus(self, corpus, sep: str = " ", jobs: int = 1,
                        progress: ProgressFn | None = None, **corpus_options) -> Iterator[str]:
-        """Segment a corpus of any size; yields output text in input order.
+        r"""Segment a corpus of any size; yields output text in input order.
 
         The lines of the output are the input's lines (empty ones included),
         each with its words joined by ``sep``. Memory is bounded: text is read
@@ -823,6 +1071,35 @@ class Segmenter(tokens.WordCutter):
         batches in that many threads sharing the model (at most two batches
         per thread in flight), while this thread reads and the caller writes;
         the output is the same. More jobs than CPU cores do not help.
+
+        Parameters
+        ----------
+        corpus : str, path-like, Corpus or iterable of str
+            Anything :func:`zhtext.corpus.as_corpus` accepts.
+        sep : str, default " "
+        jobs : int, default 1
+        progress : callable, optional
+            ``progress(done, total)``: bytes read, of the files' size.
+        **corpus_options
+            Options of :class:`~zhtext.corpus.Corpus`.
+
+        Yields
+        ------
+        str
+            Pieces of the output; joined, one line per input line, each ending
+            with a newline.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> "".join(seg.segment_corpus(["宝玉笑道：你们", "", "黛玉听了"]))
+        '宝玉 笑道 ： 你们\n\n黛玉 听了\n'
+        >>> text = "".join(seg.segment_corpus(Path("corpora/hongloumeng.txt"), jobs=2))
+        >>> text.count("\n"), text.splitlines()[0]
+        (2654, '《 红楼梦 》 曹雪芹')
         """
         batches = _batches(as_corpus(corpus, **corpus_options), progress)
         if jobs <= 1:
@@ -833,14 +1110,60 @@ class Segmenter(tokens.WordCutter):
 
     # -- files
     def save(self, path: str | os.PathLike) -> None:
-        """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically."""
+        """Write the model as ``.npz`` (arrays and a JSON header; no pickle), atomically.
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     seg.save(Path(folder) / "novel.npz")
+        ...     again = Segmenter.load(Path(folder) / "novel.npz")
+        >>> again.info["name"], len(again) == len(seg)
+        ('novel.npz', True)
+        """
         modelfile.write(path, FORMAT, VERSION, {"max_n": self.max_n, "info": self.info},
                         {name: getattr(self, name) for name in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Segmenter:
-        """Read a model written by :meth:`save`; :class:`ModelError` if missing, corrupt or
-        of another version (the message names the file)."""
+        """Read a model written by :meth:`save`, checking its format and arrays.
+
+        :class:`ModelError` if missing, corrupt or of another version (the
+        message names the file).
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        Segmenter
+            ``info["name"]`` is the file's name.
+
+        Raises
+        ------
+        ModelError
+            A missing, corrupt or incompatible file.
+
+        Examples
+        --------
+        >>> from zhtext import Segmenter, default_base_path
+        >>> base = Segmenter.load(default_base_path())        # the shipped base model
+        >>> base.cut("他们在北京大学读书。")
+        ['他们', '在', '北京大学', '读书', '。']
+        >>> Segmenter.load("corpora/hongloumeng.txt")
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.ModelError: corpora/hongloumeng.txt: not a readable zhtext segmenter model file (ValueError)
+        """
         header, arrays = modelfile.read(path, FORMAT, VERSION, _ARRAYS, "segmenter model")
         max_n, rows = header.get("max_n", MAX_N), arrays["rows"]
         if (not isinstance(max_n, int) or rows.dtype != np.int32 or rows.ndim != 2
@@ -999,8 +1322,28 @@ BASE_NAME = "zhtext-segmenter-base.npz"
 
 
 def default_base_path() -> Path:
-    """The base model the CLI pools with what it learns: ``$ZHTEXT_BASE``, else the one shipped
-    with zhtext (package data ``zhtext.models``, :func:`zhtext.shipped.shipped_path`)."""
+    """The path of the base model the CLI pools with what it learns.
+
+    ``$ZHTEXT_BASE``, else the one shipped with zhtext (package data
+    ``zhtext.models``, :func:`zhtext.shipped.shipped_path`).
+
+    ``Segmenter.fit(corpus, base="default")`` uses it. The file may be absent
+    (an installation without the models: ``base="default"`` then learns without
+    a base); nothing is read here.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> from zhtext import Segmenter, default_base_path
+    >>> path = default_base_path()                # $ZHTEXT_BASE is not set here
+    >>> path.name
+    'zhtext-segmenter-base.npz'
+    >>> Segmenter.load(path).info["lines"]          # learned from 583,783 lines of other text
+    583783
+    """
     named = os.environ.get(BASE_ENV)
     return Path(named) if named else shipped_path(BASE_NAME)
 

@@ -237,8 +237,33 @@ class WordCutter:
     """
 
     def cut(self, text: str, keep_whitespace: bool = False) -> list[str]:
-        """The words of ``text``; whitespace separates words and is dropped unless
-        ``keep_whitespace``. ``"".join(cut(text, keep_whitespace=True)) == text`` always."""
+        """The words of ``text``: :meth:`cut_lines` of one line.
+
+        Whitespace separates words and is dropped unless ``keep_whitespace``.
+        ``"".join(cut(text, keep_whitespace=True)) == text`` always.
+
+        A segmenter that calibrates on the text it is given
+        (:class:`zhtext.probe.BertSegmenter`) calibrates on ``text`` when it is
+        not calibrated yet.
+
+        Parameters
+        ----------
+        text : str
+        keep_whitespace : bool, default False
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> from zhtext import BertSegmenter
+        >>> seg = BertSegmenter("models/zhtext-char-bert-small", device="cpu")
+        >>> seg.cut("他们在北京大学读书。")
+        ['他们在', '北京', '大学', '读书', '。']
+        >>> "".join(seg.cut("他们 在北京。", keep_whitespace=True))
+        '他们 在北京。'
+        """
         return next(iter(self.cut_lines([text], keep_whitespace)))
 
     def cut_batch(self, batch: dict, column: str = "text") -> dict[str, list[list[str]]]:
@@ -248,11 +273,28 @@ class WordCutter:
         return {"words": [self.cut(text) for text in batch[column]]}
 
     def tokenize(self, text: str) -> list[tuple[str, int, int]]:
-        """``(word, start, end)`` for each word of ``text``, ``text[start:end] == word``
-        (as jieba's ``tokenize`` gives them; whitespace is not a word).
+        """The words of ``text`` with their offsets, as jieba's ``tokenize`` gives them.
 
-        >>> seg.tokenize("我们在2001年")                       # doctest: +SKIP
-        [('我们', 0, 2), ('在', 2, 3), ('2001', 3, 7), ('年', 7, 8)]
+        ``(word, start, end)`` for each word, ``text[start:end] == word``;
+        whitespace is not a word.
+
+        Parameters
+        ----------
+        text : str
+
+        Returns
+        -------
+        list of tuple
+            ``(word, start, end)``, offsets in characters of ``text``.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import Segmenter
+        >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
+        >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
+        >>> seg.tokenize("宝玉在2001年 笑道")
+        [('宝玉', 0, 2), ('在', 2, 3), ('2001', 3, 7), ('年', 7, 8), ('笑道', 9, 11)]
         """
         out, start = [], 0
         for token in self.cut(text, keep_whitespace=True):

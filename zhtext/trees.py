@@ -231,7 +231,46 @@ DECODERS = {"eisner": eisner, "cle": chu_liu_edmonds}
 
 
 def dependency_tree(impact: np.ndarray, decoder: str = "eisner") -> list[int]:
-    """CoNLL-U heads of the best tree over the arc scores of an impact matrix (:func:`arc_scores`)."""
+    """CoNLL-U heads of the best tree over the arc scores of an impact matrix (:func:`arc_scores`).
+
+    Each column of ``F`` is centred (what masking ``h`` does to every token
+    says nothing about whose head it is), each row normalised by a softmax,
+    and the tree of maximum total arc score with exactly one child of the
+    root is decoded. No gold information is used, the root included.
+
+    Parameters
+    ----------
+    impact : numpy.ndarray
+        ``(n, n)``, ``F[i, j]``: how much masking token ``j`` moves token ``i``
+        (:meth:`zhtext.probe.Probe.matrices`).
+    decoder : {"eisner", "cle"}, default "eisner"
+        ``eisner``: the best projective tree (no crossing arcs), O(n³);
+        ``cle``: the best tree of any shape (Chu-Liu/Edmonds).
+
+    Returns
+    -------
+    list of int
+        ``heads[d - 1]`` is the head of token ``d`` (1-based), 0 for the
+        root's child: the HEAD column of CoNLL-U.
+
+    Raises
+    ------
+    InputError
+        An unknown decoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.array([[0.0, 9.9, 4.3, 2.4],      # Probe.matrices of 我 爱 北京 。
+    ...               [8.2, 0.0, 9.2, 2.5],
+    ...               [2.3, 6.5, 0.0, 2.6],
+    ...               [2.6, 2.5, 5.6, 0.0]])
+    >>> from zhtext import dependency_tree
+    >>> dependency_tree(F)                 # 爱 is the root; 我 and 北京 depend on it, 。 on 北京
+    [2, 0, 2, 3]
+    >>> dependency_tree(F, decoder="cle")
+    [2, 0, 2, 3]
+    """
     if decoder not in DECODERS:
         raise InputError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
     return DECODERS[decoder](arc_scores(impact))
@@ -262,6 +301,32 @@ def top_down(impact: np.ndarray) -> Tree:
     Each span is split at ``argmin_k split_cost`` of its own sub-matrix of the
     softmax-normalised impacts (:func:`normalised`, recomputed per span so the
     rows of a span sum to one), ties going to the leftmost split.
+
+    A good split has low impact across the two halves and high impact within
+    them (Wu et al.'s top-down rule).
+
+    Parameters
+    ----------
+    impact : numpy.ndarray
+        ``(n, n)``, as for :func:`dependency_tree`.
+
+    Returns
+    -------
+    Tree
+        A leaf ``i`` (a token index) or a pair ``(left, right)`` of subtrees.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.array([[0.0, 9.9, 4.3, 2.4],      # Probe.matrices of 我 爱 北京 。
+    ...               [8.2, 0.0, 9.2, 2.5],
+    ...               [2.3, 6.5, 0.0, 2.6],
+    ...               [2.6, 2.5, 5.6, 0.0]])
+    >>> from zhtext import ConstituencyTree, top_down
+    >>> top_down(F)
+    ((0, (1, 2)), 3)
+    >>> print(ConstituencyTree(top_down(F), ["我", "爱", "北京", "。"]))
+    ((我 (爱 北京)) 。)
     """
     matrix = np.asarray(impact, dtype=np.float64)
 
@@ -303,6 +368,22 @@ class DependencyTree:
 
     ``DependencyTree(forms, dependency_tree(F))`` displays itself through
     :func:`zhtext.svg.dependency_svg`; :meth:`draw` writes it to a file.
+
+    Attributes
+    ----------
+    forms : sequence of str
+        The words, in order.
+    heads : sequence of int
+        CoNLL-U heads, one per word: 1-based, 0 for the root.
+    deprels : sequence of str, optional
+        Relation labels, written on the arcs.
+
+    Examples
+    --------
+    >>> from zhtext import DependencyTree
+    >>> tree = DependencyTree(["我", "爱", "北京", "。"], [2, 0, 2, 3])
+    >>> tree._repr_svg_().startswith("<svg")        # what Jupyter shows
+    True
     """
 
     forms: Sequence[str]
@@ -314,7 +395,32 @@ class DependencyTree:
         return dependency_svg(self.forms, self.heads, self.deprels)
 
     def draw(self, path, font=None) -> None:
-        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`)."""
+        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Ends in ``.svg`` (no extra package) or ``.png`` (matplotlib, and a
+            font with Chinese glyphs).
+        font : str or path-like, optional
+            For PNG: a font file to use instead of the one found.
+
+        Raises
+        ------
+        InputError
+            Another file ending, or (PNG) no installed font covers the words.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from zhtext import DependencyTree
+        >>> tree = DependencyTree(["我", "爱", "北京", "。"], [2, 0, 2, 3])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     tree.draw(Path(folder) / "tree.svg")
+        ...     print((Path(folder) / "tree.svg").read_text(encoding="utf-8").splitlines()[0])
+        <?xml version="1.0" encoding="UTF-8"?>
+        """
         from .plots import draw_dependency
         draw_dependency(self.forms, self.heads, path, deprels=self.deprels, font=font)
 
@@ -325,6 +431,22 @@ class ConstituencyTree:
 
     ``ConstituencyTree(top_down(F), forms)`` displays itself through
     :func:`zhtext.svg.constituency_svg`; :meth:`draw` writes it to a file.
+
+    Attributes
+    ----------
+    tree : Tree
+        Nested pairs of token indices (:func:`top_down`).
+    forms : sequence of str
+        The words the indices refer to.
+
+    Examples
+    --------
+    >>> from zhtext import ConstituencyTree
+    >>> tree = ConstituencyTree(((0, (1, 2)), 3), ["我", "爱", "北京", "。"])
+    >>> str(tree)
+    '((我 (爱 北京)) 。)'
+    >>> str(ConstituencyTree((0, 1), ["(", ")"]))    # Penn Treebank escapes
+    '(-LRB- -RRB-)'
     """
 
     tree: Tree
@@ -338,6 +460,33 @@ class ConstituencyTree:
         return constituency_svg(self.tree, self.forms)
 
     def draw(self, path, font=None) -> None:
-        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`)."""
+        """Write the picture to ``path`` (``.svg`` or ``.png``; see :mod:`zhtext.plots`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Ends in ``.svg`` (no extra package) or ``.png`` (matplotlib, and a
+            font with Chinese glyphs).
+        font : str or path-like, optional
+            For PNG: a font file to use instead of the one found.
+
+        Raises
+        ------
+        InputError
+            Another file ending, or (PNG) no installed font covers the words.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from zhtext import ConstituencyTree
+        >>> tree = ConstituencyTree(((0, (1, 2)), 3), ["我", "爱", "北京", "。"])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     tree.draw(Path(folder) / "tree.svg")
+        ...     tree.draw(Path(folder) / "tree.pdf")
+        Traceback (most recent call last):
+        ...
+        zhtext.errors.InputError: ...tree.pdf: a picture must end in .svg or .png
+        """
         from .plots import draw_constituency
         draw_constituency(self.tree, self.forms, path, font=font)

@@ -36,11 +36,37 @@ from .segment import Segmenter
 
 
 class VoteSegmenter(tokens.WordCutter):
-    """Cut where ``s_t + z_t > 0`` (see the module docstring); the interface of :class:`zhtext.segment.Segmenter`.
+    """Cut where a statistical segmenter's and a masked LM's votes add up above 0: ``s_t + z_t > 0``.
+
+    See the module docstring; the interface of :class:`zhtext.segment.Segmenter`.
 
     ``VoteSegmenter(statistical, bert)`` takes a fitted :class:`Segmenter` and a
     :class:`BertSegmenter`; the latter calibrates ``θ`` and ``σ`` on the first
     lines it sees unless both were given to it.
+
+    Parameters
+    ----------
+    statistical : Segmenter
+        A fitted statistical segmenter: the vote ``s_t``.
+    bert : BertSegmenter
+        The masked-LM segmenter: the vote ``z_t``, from its band, ``θ`` and ``σ``
+        (its ``spread``).
+
+    Raises
+    ------
+    InputError
+        ``bert`` has a fixed threshold but no spread.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from zhtext import BertSegmenter, Segmenter, VoteSegmenter
+    >>> statistical = Segmenter.fit(Path("corpora/hongloumeng.txt"))
+    >>> statistical.cut("他们在北京大学读书。")        # the novel has no 北京
+    ['他们', '在', '北', '京', '大', '学', '读书', '。']
+    >>> vote = VoteSegmenter(statistical, BertSegmenter("models/zhtext-char-bert-small", device="cpu"))
+    >>> vote.cut("他们在北京大学读书。")              # the LM binds 北京 strongly enough
+    ['他们', '在', '北京', '大', '学', '读书', '。']
     """
 
     def __init__(self, statistical: Segmenter, bert: BertSegmenter):
@@ -50,7 +76,32 @@ class VoteSegmenter(tokens.WordCutter):
 
     def cut_lines(self, lines: Iterable[str], keep_whitespace: bool = False,
                   progress: ProgressFn | None = None) -> Iterator[list[str]]:
-        """:meth:`cut` each line; the LM is batched over chunks of lines as in :class:`BertSegmenter`."""
+        """:meth:`cut` each line; the LM is batched over chunks of lines as in :class:`BertSegmenter`.
+
+        Parameters
+        ----------
+        lines : iterable of str
+        keep_whitespace : bool, default False
+            As in :meth:`zhtext.segment.Segmenter.cut`.
+        progress : callable, optional
+            ``progress(done, total)`` in masked sequences, per chunk.
+
+        Yields
+        ------
+        list of str
+            The words of each line; joined, with ``keep_whitespace``, the line itself.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> from zhtext import BertSegmenter, Segmenter, VoteSegmenter
+        >>> vote = VoteSegmenter(Segmenter.fit(Path("corpora/hongloumeng.txt")),
+        ...                      BertSegmenter("models/zhtext-char-bert-small", device="cpu"))
+        >>> for words in vote.cut_lines(["他们在北京大学读书。", "宝玉笑道：“你们在这里做什么？”"]):
+        ...     print(" ".join(words))
+        他们 在 北京 大 学 读书 。
+        宝玉 笑道 ： “ 你们 在这里 做 什么 ？ ”
+        """
         for chunk, bands in self.bert.calibrated_bands(lines, progress):
             yield from self.cut_bands(chunk, bands, keep_whitespace)
 
@@ -72,7 +123,32 @@ class VoteSegmenter(tokens.WordCutter):
         return tokens.split_runs(line, cut_run, keep_whitespace)
 
     def votes(self, statistical_cut: np.ndarray, band: np.ndarray) -> np.ndarray:
-        """``s_t + z_t`` per gap; a gap the LM was not asked about (NaN) keeps the statistical vote."""
+        """``s_t + z_t`` per gap; a gap the LM was not asked about (NaN) keeps the statistical vote.
+
+        ``s_t = +1`` where the statistical segmenter cuts, else ``−1``;
+        ``z_t = (log θ − log b_t) / σ``. A gap is cut where the sum is positive.
+
+        Parameters
+        ----------
+        statistical_cut : numpy.ndarray of bool
+            Whether the statistical segmenter cuts at each gap.
+        band : numpy.ndarray of float
+            The LM's ``b_t`` at each gap (NaN: not asked).
+
+        Returns
+        -------
+        numpy.ndarray
+            One vote per gap.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zhtext import BertSegmenter, Segmenter, VoteSegmenter, default_base_path
+        >>> bert = BertSegmenter("models/zhtext-char-bert-small", device="cpu", threshold=5.0, spread=0.5)
+        >>> vote = VoteSegmenter(Segmenter.load(default_base_path()), bert)
+        >>> vote.votes(np.array([False, True, True]), np.array([2.5, 10.0, np.nan])).round(3)
+        array([ 0.386, -0.386,  1.   ])
+        """
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (np.log(self.bert.threshold) - np.log(band)) / self.bert.spread
         return np.where(statistical_cut, 1.0, -1.0) + np.where(np.isnan(z), 0.0, z)
