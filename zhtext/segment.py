@@ -663,7 +663,7 @@ class Segmenter(tokens.WordCutter):
     >>> seg.cut("宝玉笑道：“你们在这里做什么？”")
     ['宝玉', '笑道', '：', '“', '你们', '在这里', '做', '什么', '？', '”']
     >>> len(seg), seg.info["words"]          # candidates, and those of 2+ characters
-    (15052, 10642)
+    (15057, 10647)
     """
 
     def __init__(self, rows: np.ndarray, log_probs: np.ndarray, autonomy: np.ndarray,
@@ -691,7 +691,7 @@ class Segmenter(tokens.WordCutter):
         self.__init__(**state)
 
     def words(self) -> list[str]:
-        """The candidate words, script-folded, in the model's order.
+        """The candidate words, script-folded, in the model's order (by length, then code points).
 
         Returns
         -------
@@ -704,8 +704,9 @@ class Segmenter(tokens.WordCutter):
         >>> from zhtext import Segmenter
         >>> lines = Path("corpora/hongloumeng.txt").read_text(encoding="utf-8").splitlines()
         >>> seg = Segmenter.fit(lines[:800])          # the novel's first 800 lines: quick to learn
-        >>> seg.words()[:3], len(seg.words()) == len(seg)
-        (['了', '不', '的'], True)
+        >>> words = seg.words()
+        >>> "宝玉" in words, len(words) == len(seg), words[-1]
+        (True, True, '肺经气分太虚')
         """
         return [tokens.from_code_points(row[row > 0].astype(np.uint32)) for row in self.rows]
 
