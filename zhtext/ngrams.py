@@ -955,12 +955,13 @@ def level_ids(level: Level, vocab_size: int) -> np.ndarray:
                        layout.per_word, level.n)
 
 
-def affix_rows(level: Level, below: Level, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows in ``below`` (the level ``n - 1``) of the prefix ``x[:-1]`` and the suffix ``x[1:]``
-    of every n-gram ``x`` of ``level`` (-1 where one is not kept; never for a kept ``x``, whose
-    prefix and suffix are at least as frequent). Looked up by key: no per-position array."""
+def affix_rows(level: Level, below_keys: np.ndarray, vocab_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in ``below_keys`` (the keys of the level ``n - 1``) of the prefix ``x[:-1]`` and the
+    suffix ``x[1:]`` of every n-gram ``x`` of ``level`` (-1 where one is not kept; never for a
+    kept ``x``, whose prefix and suffix are at least as frequent). Looked up by key: no
+    per-position array, and of the level below only its keys."""
     layout = KeyLayout.for_vocabulary(vocab_size, 1)._replace_words(level.keys.shape[1])
-    return _affix_rows(level_ids(level, vocab_size), below.keys, _build_index(below.keys),
+    return _affix_rows(level_ids(level, vocab_size), below_keys, _build_index(below_keys),
                        layout.bits, layout.per_word)
 
 

@@ -84,6 +84,7 @@ _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
 _EMPTY = np.uint64(0)
 _BATCH_CHARS = 1 << 20
+_CHUNK = 1 << 20
 _ALONE = -1e4
 
 
@@ -252,7 +253,7 @@ def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_coun
     points = _vocab_points(vocab)
     rare = np.flatnonzero(vocab.counts < min_count) + 1
     out_rows, out_scores, out_counts = [], [], []
-    below = parent_l = parent_r = None   # the level below and its entropies
+    below = parent_l = parent_r = None   # the keys of the level below, and its entropies
     for level in levels:
         h_l, h_r = level.entropy(level.left_sum), level.entropy(level.right_sum)
         counts = level.counts.astype(np.int64)
@@ -276,7 +277,7 @@ def candidate_words(vocab, levels: Iterable[Level], max_n: int = MAX_N, min_coun
         out_rows.append(rows[keep])
         out_scores.append(autonomy[keep])
         out_counts.append(counts[keep])
-        below, parent_l, parent_r = level, h_l, h_r
+        below, parent_l, parent_r = level.keys, h_l, h_r     # the rest of the level is freed
         del level, ids, rows, counts, vbe_l, vbe_r  # free before the next level is counted
     return np.concatenate(out_rows), np.concatenate(out_scores), np.concatenate(out_counts)
 
@@ -290,7 +291,18 @@ def _order_free_mean(values: np.ndarray) -> float:
     (a float sum is not), so one machine and a cluster give the same bits."""
     if not len(values):
         return 0.0
-    return int(np.rint(values * MEAN_SCALE).astype(np.int64).sum()) / MEAN_SCALE / len(values)
+    total = sum(int(np.rint(values[i:i + _CHUNK] * MEAN_SCALE).astype(np.int64).sum())
+                for i in range(0, len(values), _CHUNK))     # in chunks: small temporaries
+    return total / MEAN_SCALE / len(values)
+
+
+def _fixed_to_float(fixed: np.ndarray, scale: int) -> np.ndarray:
+    """``fixed / scale`` (``fixed``: ``int64``) as ``float64`` in the memory of ``fixed``, a chunk
+    at a time (each chunk is read before it is overwritten)."""
+    out = fixed.view(np.float64)
+    for i in range(0, len(fixed), _CHUNK):
+        out[i:i + _CHUNK] = fixed[i:i + _CHUNK] / scale
+    return out
 
 
 def complete_levels(encoded: EncodedCorpus, max_n: int, min_count: int) -> Iterator[Level]:
@@ -466,15 +478,19 @@ def unigram_log_probs(e_step: EStep, rows: np.ndarray, autonomy: np.ndarray, cou
     prior = np.zeros(len(rows)) if prior is None else prior
     with np.errstate(divide="ignore"):
         logp = np.log(counts) - np.log(counts.sum())
+    prior_total = float(prior.sum())
     last, total = -np.inf, 0.0
-    for step in range(EM_MAX_ITERATIONS):
-        fixed, loglik = e_step(logp + bonus)
-        expected = fixed / EXPECTED_SCALE
+    for step in range(EM_MAX_ITERATIONS):     # in place: the arrays are one per candidate word
+        logp += bonus                             # the weights of the E-step
+        fixed, loglik = e_step(logp)
+        # the normaliser from the integers: a float sum can depend on how the array lies in memory
+        total = sum(int(fixed[i:i + _CHUNK].sum()) for i in range(0, len(fixed), _CHUNK)) / EXPECTED_SCALE
+        total += prior_total
+        expected = _fixed_to_float(fixed, EXPECTED_SCALE)
         expected += prior
-        del fixed
-        total = float(expected.sum())
         with np.errstate(divide="ignore"):
-            logp = np.log(expected) - math.log(total)
+            logp = np.log(expected, out=expected)
+        logp -= math.log(total)
         if progress is not None:
             progress(step + 1, EM_MAX_ITERATIONS)
         loglik /= LOGLIK_SCALE
@@ -841,8 +857,13 @@ class Segmenter(tokens.WordCutter):
         if not encoded.total:
             raise InputError(NO_HAN)
         stage("counting n-grams")
+
+        def e_step_for(rows: np.ndarray) -> EStep:
+            if len(encoded.vocab) < 1 << 16:        # the counting is done: 2 bytes a character
+                encoded.codes = encoded.codes.astype(np.uint16)
+            return corpus_e_step(encoded, rows, max_n)
         return cls.learn(encoded.vocab, encoded.lines, complete_levels(encoded, max_n, min_count),
-                         lambda rows: corpus_e_step(encoded, rows, max_n), on_stage=stage, **options)
+                         e_step_for, on_stage=stage, **options)
 
     @classmethod
     def learn(cls, vocab, lines: int, levels: Iterable[Level], e_step_for: Callable[[np.ndarray], EStep],
