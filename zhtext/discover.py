@@ -528,6 +528,20 @@ def han_codes(vocab) -> np.ndarray:
 
 
 @njit(cache=True)
+def neighbour_pair(codes, piece_at, length, s: int, side: int) -> np.uint64:
+    """``piece << 32 | x`` for the kept piece starting at ``s`` and its neighbouring character
+    ``x`` on ``side`` (0 left, 1 right); 0 where no piece starts at ``s`` or ``x`` is a
+    fragment edge (ids start at 1, so a real pair is never 0)."""
+    r = piece_at[s]
+    if r < 0:
+        return np.uint64(0)
+    x = codes[s - 1] if side == 0 else codes[s + length[r]]
+    if x == 0:
+        return np.uint64(0)
+    return (np.uint64(r) << np.uint64(32)) | np.uint64(x)
+
+
+@njit(cache=True)
 def _neighbour_sums(codes, piece_at, length):
     """Left and right sums ``Σ_x ⌊c_x log c_x⌉`` (fixed point, :func:`zhtext.ngrams._gain`) of
     each kept piece over its neighbouring characters ``x``, seen as (piece, x) pairs; fragment
@@ -543,13 +557,9 @@ def _neighbour_sums(codes, piece_at, length):
         pair_counts = np.zeros(capacity, np.int64)
         used = 0
         for s in range(piece_at.shape[0]):
-            r = piece_at[s]
-            if r < 0:
+            key = neighbour_pair(codes, piece_at, length, s, side)
+            if key == 0:
                 continue
-            x = codes[s - 1] if side == 0 else codes[s + length[r]]
-            if x == 0:
-                continue
-            key = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
             mask = np.uint64(capacity - 1)
             slot = splitmix64(key) & mask
             while pair_counts[slot] != 0 and pair_keys[slot] != key:

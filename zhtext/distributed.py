@@ -69,7 +69,7 @@ from numba import njit
 
 from .corpus import _MAGIC, Corpus, ProgressFn, _decode_error, _reject_binary, _sniff_encoding
 from .discover import (_count_pieces, _cover, _cover_runs, _piece_hash, _same_piece, _windows_kept,
-                       han_codes)
+                       han_codes, neighbour_pair)
 from .encode import BreakSpec, EncodedCorpus, Vocabulary, _Encoder
 from .errors import ClusterError, InputError, ZhtextError
 from .keyness import occurrences
@@ -874,12 +874,9 @@ def _neighbour_pairs(codes, piece_at, lengths, side):
     out = np.empty(piece_at.shape[0], np.uint64)
     used = 0
     for s in range(piece_at.shape[0]):
-        r = piece_at[s]
-        if r < 0:
-            continue
-        x = codes[s - 1] if side == 0 else codes[s + lengths[r]]
-        if x != 0:
-            out[used] = (np.uint64(r) << np.uint64(32)) | np.uint64(x)
+        key = neighbour_pair(codes, piece_at, lengths, s, side)
+        if key != 0:
+            out[used] = key
             used += 1
     return out[:used]
 
