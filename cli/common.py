@@ -49,6 +49,12 @@ def open_corpus(args: argparse.Namespace, paths=None) -> Corpus:
                              encoding=args.encoding, errors=args.errors)
 
 
+def warn_replacements(args: argparse.Namespace, count: int) -> None:
+    """Say how many undecodable byte sequences ``--errors replace`` turned into U+FFFD."""
+    if count:
+        warn(args, f"{count:,} undecodable byte sequences were replaced by U+FFFD")
+
+
 def rereadable(args: argparse.Namespace, name: str) -> None:
     """Let a command read its inputs twice: ``-`` in ``args.<name>`` becomes a spooled copy.
 

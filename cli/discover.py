@@ -13,7 +13,7 @@ from zhtext.lexicon import RANKINGS, Lexicon, jieba_dictionary
 
 from . import COMMANDS
 from .common import (add_background_option, add_input_options, add_quiet_option, open_corpus, say,
-                     warn)
+                     warn, warn_replacements)
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
@@ -121,11 +121,13 @@ def run(args: argparse.Namespace) -> int:
     with cluster_client(args) as client, \
             ProgressBar("reading", unit="B" if client is None else "tasks",
                         enabled=None if not args.quiet else False) as bar:
+        replaced = []
         if client is None:
             finder.fit(corpus, progress=bar, on_stage=bar.stage)
         else:
             finder.fit(args.corpus, progress=bar, on_stage=bar.stage, engine="dask", client=client,
-                       blocksize=block_bytes, encoding=args.encoding, errors=args.errors)
+                       blocksize=block_bytes, encoding=args.encoding, errors=args.errors,
+                       on_replacements=replaced.append)
     if args.new_only:
         known = [w for path in args.reference or [jieba_dictionary()] for w in Lexicon.load(path).words]
         lexicon = finder.new_words(known)
@@ -139,8 +141,7 @@ def run(args: argparse.Namespace) -> int:
     elif not len(finder.lexicon_):
         warn(args, "no Chinese words found (numbers and Latin words are not entries; "
                    "--mixed keeps terms with letters): the lexicon is empty")
-    if corpus is not None and corpus.replacements:
-        warn(args, f"{corpus.replacements} undecodable byte sequences were replaced by U+FFFD")
+    warn_replacements(args, corpus.replacements if corpus is not None else sum(replaced))
     extends = jieba_dictionary() if args.new_only and args.format == "jieba" else None
     lexicon.save(args.output, format=args.format, extends=extends)
     say(args, f"{len(lexicon)} words from {finder.stats_.total:,} characters "

@@ -10,7 +10,8 @@ from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_
                             learning_memory, load_base)
 
 from . import COMMANDS
-from .common import add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn
+from .common import (add_input_options, add_quiet_option, deprecated_alias, open_corpus, say, warn,
+                     warn_replacements)
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
@@ -77,12 +78,14 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
     with cluster_client(args) if hasattr(args, "engine") else contextlib.nullcontext() as client, \
             ProgressBar("learning", unit="B" if client is None else "tasks",
                         enabled=None if not args.quiet else False) as bar:
+        replaced = []
         if client is None:
             model = Segmenter.fit(corpus, progress=bar, on_stage=bar.stage, **options)
         else:
             model = Segmenter.fit(paths, progress=bar, on_stage=bar.stage, engine="dask", client=client,
                                   blocksize=block_bytes, encoding=args.encoding, errors=args.errors,
-                                  **options)
+                                  on_replacements=replaced.append, **options)
+    warn_replacements(args, corpus.replacements if corpus is not None else sum(replaced))
     if args.lexicon:
         added = model.add_words(args.lexicon)
         say(args, f"prior lexicon {args.lexicon}: {added:,} words")

@@ -8,7 +8,7 @@ import time
 from zhtext.ngrams import NgramStats
 
 from . import COMMANDS
-from .common import add_input_options, add_quiet_option, open_corpus, say
+from .common import add_input_options, add_quiet_option, open_corpus, say, warn_replacements
 from .engine import add_engine_options, blocksize, cluster_client
 from .progress import ProgressBar
 
@@ -53,11 +53,13 @@ def run(args: argparse.Namespace) -> int:
     with cluster_client(args) as client, \
             ProgressBar("reading", unit="B" if client is None else "tasks",
                         enabled=None if not args.quiet else False) as bar:
+        replaced = []
         corpus, options = (open_corpus(args), {}) if client is None else (args.corpus, {
             "engine": "dask", "client": client, "blocksize": block_bytes,
-            "encoding": args.encoding, "errors": args.errors})
+            "encoding": args.encoding, "errors": args.errors, "on_replacements": replaced.append})
         stats = NgramStats.fit(corpus, max_n=args.max_n, min_count=args.min_count,
                                entropy=not args.no_entropy, progress=bar, on_stage=bar.stage, **options)
+    warn_replacements(args, corpus.replacements if client is None else sum(replaced))
     if str(args.output).endswith(".npz"):
         stats.save(args.output)
     else:

@@ -287,3 +287,17 @@ def test_cli_fit_is_byte_identical_with_the_base(cli, client, tmp_path, bundled)
     cli("fit", str(source), "-o", str(remote), "--engine", "dask", "--scheduler", client.scheduler.address,
         "--blocksize", "40kB", check=True)
     assert local.read_bytes() == remote.read_bytes()
+
+
+def test_replaced_bytes_are_counted_on_both_engines(cli, client, tmp_path):
+    source = tmp_path / "damaged.txt"
+    source.write_bytes(("中国人民银行\n" * 50).encode() + b"\xff\xfe bad\n" + ("人民银行\n" * 50).encode()
+                       + b"\xc3 bad\n")
+    for command in ("ngrams", "discover", "fit"):
+        said = []
+        for engine in ([], ["--engine", "dask", "--scheduler", client.scheduler.address, "--blocksize", "300"]):
+            out = tmp_path / f"{command}{len(said)}.{'npz' if command == 'fit' else 'tsv'}"
+            result = cli(command, str(source), "--errors", "replace", "-o", str(out), *engine, check=True)
+            said.append([line for line in result.stderr.splitlines() if "replaced by U+FFFD" in line])
+        assert said[0] == said[1] == [f"zhtext {command}: warning: 3 undecodable byte sequences were "
+                                      "replaced by U+FFFD"], (command, said)

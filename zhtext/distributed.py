@@ -406,12 +406,14 @@ def _buckets_of(keys, buckets):
 # ----------------------------------------------------------------------- driver
 def sources_of(corpus, options: dict) -> tuple[list[str], dict]:
     """The files of ``corpus`` (a path or URL, a list of them, or a Corpus of files) and the
-    reading options for :func:`fit_ngrams` (a Corpus brings its encoding and errors)."""
+    reading options for :func:`fit_ngrams` (a Corpus brings its encoding and errors, and gets
+    its ``replacements`` count as on one machine)."""
     if isinstance(corpus, Corpus):
         if corpus._texts is not None or "-" in map(str, corpus.sources):
             raise InputError("engine 'dask' reads files (paths or URLs), not strings or standard input")
+        counted = {"on_replacements": lambda count: setattr(corpus, "replacements", count)}
         return [str(s) for s in corpus.sources], {"encoding": corpus.encoding, "errors": corpus.errors,
-                                                  **options}
+                                                  **counted, **options}
     if isinstance(corpus, (str, os.PathLike)):
         return [str(corpus)], options
     if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(s, (str, os.PathLike)) for s in corpus):
@@ -423,20 +425,23 @@ def fit_ngrams(sources: Sequence[str | os.PathLike], max_n: int = 4, min_count: 
                entropy: bool = True, *, client=None, blocksize: int = DEFAULT_BLOCKSIZE,
                buckets: int | None = None, encoding: str = "utf-8", errors: str = "strict",
                breaks: BreakSpec = None, fold: np.ndarray | None = None,
-               progress: ProgressFn | None = None, on_stage: StageFn | None = None) -> NgramStats:
+               progress: ProgressFn | None = None, on_stage: StageFn | None = None,
+               on_replacements: Callable[[int], None] | None = None) -> NgramStats:
     """:meth:`NgramStats.fit` of the files ``sources`` on a Dask cluster (module docstring).
 
     ``client``: a ``distributed.Client``; ``None`` starts a ``LocalCluster`` on
     this machine for the call. ``buckets`` (default: twice the workers' threads)
     changes the work split, never the result. ``progress(done, total)`` counts
     tasks of the current stage, ``on_stage(name)`` announces each stage.
+    ``on_replacements(count)`` receives, once the blocks are read, the number of undecodable
+    sequences replaced by U+FFFD (``errors="replace"``).
     """
     import_distributed()
     check_orders(max_n, min_count)
     blocks = plan_blocks(sources, blocksize, encoding, errors)
     with contextlib.nullcontext(client) if client is not None else connect() as client:
-        return _once_more_if_lost(lambda: _fit(client, blocks, max_n, min_count, entropy, buckets,
-                                               errors, breaks, fold, progress, on_stage))
+        return _once_more_if_lost(lambda: _fit(_Blocks(client, blocks, buckets, progress, on_replacements), max_n,
+                                               min_count, entropy, errors, breaks, fold, on_stage))
 
 
 def _once_more_if_lost(job: Callable):
@@ -448,10 +453,8 @@ def _once_more_if_lost(job: Callable):
         return job()
 
 
-def _fit(client, blocks, max_n, min_count, entropy, buckets, errors, breaks, fold, progress,
-         on_stage) -> NgramStats:
+def _fit(cluster: _Blocks, max_n, min_count, entropy, errors, breaks, fold, on_stage) -> NgramStats:
     stage = on_stage or (lambda name: None)
-    cluster = _Blocks(client, blocks, buckets, progress)
     stage("reading and encoding")
     vocab = cluster.encode(errors, breaks, fold)
     levels = list(cluster.count_levels(vocab, max_n, min_count, entropy, stage))
@@ -461,8 +464,10 @@ def _fit(client, blocks, max_n, min_count, entropy, buckets, errors, breaks, fol
 class _Blocks:
     """The blocks of a corpus on a cluster: encoded once, then counted level by level."""
 
-    def __init__(self, client, blocks: list[Block], buckets: int | None, progress: ProgressFn | None):
+    def __init__(self, client, blocks: list[Block], buckets: int | None, progress: ProgressFn | None,
+                 on_replacements: Callable[[int], None] | None = None):
         self.client, self.blocks, self.progress = client, blocks, progress
+        self.on_replacements = on_replacements
         self.buckets = buckets or max(1, 2 * sum(client.nthreads().values()))
         self.codes: list = []
         self.keep_state = False
@@ -487,6 +492,8 @@ class _Blocks:
         chars = _broadcast(client, vocab.chars)
         self.codes = [client.submit(_to_global, e, chars, retries=2) for e in encoded]
         positions, self.lines = sum(p[3] for p in parts), sum(p[4] for p in parts)
+        if self.on_replacements is not None:
+            self.on_replacements(sum(p[2] for p in parts))
         memory = sum(w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values())
         self.keep_state = 4 * positions <= STATE_SHARE * memory
         return vocab
@@ -586,7 +593,8 @@ def _gather(client, futures: list, progress: ProgressFn | None, result_of: list 
 def discover_on_cluster(finder, sources, *, client=None, blocksize: int = DEFAULT_BLOCKSIZE,
                         buckets: int | None = None, encoding: str = "utf-8", errors: str = "strict",
                         breaks: BreakSpec = None, fold=None, progress: ProgressFn | None = None,
-                        on_stage: StageFn | None = None, background=None) -> None:
+                        on_stage: StageFn | None = None, background=None,
+                        on_replacements: Callable[[int], None] | None = None) -> None:
     """:meth:`zhtext.discover.WordDiscoverer.fit` of the files ``sources`` on a Dask cluster:
     sets ``finder.stats_``, ``min_count_``, ``thresholds_`` and ``lexicon_``, equal to one
     machine's. The n-grams are counted as by :func:`fit_ngrams` (no entropies); then a map
@@ -596,12 +604,12 @@ def discover_on_cluster(finder, sources, *, client=None, blocksize: int = DEFAUL
     import_distributed()
     blocks = plan_blocks(sources, blocksize, encoding, errors)
     with contextlib.nullcontext(client) if client is not None else connect() as client:
-        _once_more_if_lost(lambda: _discover(finder, client, blocks, buckets, errors, breaks, fold,
-                                             progress, on_stage or (lambda name: None), background))
+        _once_more_if_lost(lambda: _discover(finder, _Blocks(client, blocks, buckets, progress, on_replacements),
+                                             errors, breaks, fold, on_stage or (lambda name: None),
+                                             background))
 
 
-def _discover(finder, client, blocks, buckets, errors, breaks, fold, progress, stage, background) -> None:
-    cluster = _Blocks(client, blocks, buckets, progress)
+def _discover(finder, cluster: _Blocks, errors, breaks, fold, stage, background) -> None:
     stage("reading")
     vocab = cluster.encode(errors, breaks, fold)
     total = int(vocab.counts.sum())
@@ -885,7 +893,7 @@ def _neighbour_pairs(codes, piece_at, lengths, side):
 def fit_segmenter(sources: Sequence[str | os.PathLike], *, scorer: str, max_n: int, min_count: int,
                   base=None, client=None, blocksize: int = DEFAULT_BLOCKSIZE, buckets: int | None = None,
                   encoding: str = "utf-8", errors: str = "strict", progress: ProgressFn | None = None,
-                  on_stage: StageFn | None = None):
+                  on_stage: StageFn | None = None, on_replacements: Callable[[int], None] | None = None):
     """:meth:`zhtext.segment.Segmenter.fit` of the files ``sources`` on a Dask cluster: the same
     model, bit for bit.
 
@@ -903,12 +911,11 @@ def fit_segmenter(sources: Sequence[str | os.PathLike], *, scorer: str, max_n: i
     blocks = plan_blocks(sources, blocksize, encoding, errors)
     options = {"scorer": scorer, "max_n": max_n, "min_count": min_count, "base": base}
     with contextlib.nullcontext(client) if client is not None else connect() as client:
-        return _once_more_if_lost(lambda: _fit_segmenter(client, blocks, buckets, errors, progress,
-                                                         on_stage or (lambda name: None), options))
+        return _once_more_if_lost(lambda: _fit_segmenter(_Blocks(client, blocks, buckets, progress, on_replacements),
+                                                         errors, on_stage or (lambda name: None), options))
 
 
-def _fit_segmenter(client, blocks, buckets, errors, progress, stage, options: dict):
-    cluster = _Blocks(client, blocks, buckets, progress)
+def _fit_segmenter(cluster: _Blocks, errors, stage, options: dict):
     stage("reading")
     vocab = cluster.encode(errors, outside_han, fold_table())
     if not vocab.counts.sum():
