@@ -119,8 +119,9 @@ ITERATIONS, TOLERANCE, SMOOTHING = 100, 1e-4, 0.01
 FLOOR = 1e-6               # arc posteriors below this count as this in log scores
 FIXED_CLASSES = ("<NUM>", "<LATIN>", "<PUNCT>", "<HAN1>", "<HAN2>", "<HAN3+>", "<OTHER>")
 
-ProgressFn = Callable[[int, float], None]
-"""``progress(iteration, log_likelihood)``, called after each EM iteration."""
+IterationFn = Callable[[int, float], None]
+"""``progress(iteration, log_likelihood)``, called after each EM iteration (not the
+``progress(done, total)`` of :data:`zhtext.corpus.ProgressFn`)."""
 
 # chart items: right/left halves unsealed (before the stop) and sealed, arcs rightward/leftward
 _RU, _RS, _LU, _LS, _RI, _LI = 0, 1, 2, 3, 4, 5
@@ -718,7 +719,7 @@ class DependencyModel:
     @classmethod
     def fit(cls, sentences: Iterable[Sequence[str]], *, classes: WordClasses | int | None = None,
             max_length: int = MAX_LENGTH, iterations: int = ITERATIONS, tolerance: float = TOLERANCE,
-            smoothing: float = SMOOTHING, progress: ProgressFn | None = None) -> DependencyModel:
+            smoothing: float = SMOOTHING, progress: IterationFn | None = None) -> DependencyModel:
         """Learn the DMV by EM from tokenized sentences (lists of words).
 
         Parameters

@@ -76,10 +76,11 @@ _BATCH_CHARS = 1 << 20
 # Options that may change when a run is resumed; the others come from the checkpoint.
 _RUN_OPTIONS = ("max_steps", "time_budget", "checkpoint_every", "log_every", "device", "threads")
 
-ProgressFn = Callable[..., None]
-"""``progress(done, total, stage=..., **info)``: ``stage`` is ``"count"`` and
-``"encode"`` (bytes read), ``"train"`` (steps, with ``loss``, ``accuracy``,
-``lr``, ``tokens_per_second``, ``elapsed``) and ``"evaluate"`` (rows scored)."""
+TrainingProgressFn = Callable[..., None]
+"""``progress(done, total, stage=..., **info)``: :data:`zhtext.corpus.ProgressFn` with a
+stage and figures. ``stage`` is ``"count"`` and ``"encode"`` (bytes read), ``"train"``
+(steps, with ``loss``, ``accuracy``, ``lr``, ``tokens_per_second``, ``elapsed``) and
+``"evaluate"`` (rows scored)."""
 
 
 @dataclass
@@ -190,7 +191,7 @@ class _CharClasses:
         return self._joins[codes]
 
 
-def _line_batches(corpus: Corpus, progress: ProgressFn | None, stage: str) -> Iterator[list[str]]:
+def _line_batches(corpus: Corpus, progress: TrainingProgressFn | None, stage: str) -> Iterator[list[str]]:
     """The corpus's non-empty lines in lists of about a million characters."""
     report = None if progress is None else (lambda done, total: progress(done, total, stage=stage))
     batch, size = [], 0
@@ -206,7 +207,7 @@ def _line_batches(corpus: Corpus, progress: ProgressFn | None, stage: str) -> It
 
 
 def build_vocabulary(corpus, max_vocab: int = 8000, min_count: int = 2,
-                     progress: ProgressFn | None = None) -> list[str]:
+                     progress: TrainingProgressFn | None = None) -> list[str]:
     """The tokens of a character-level vocabulary for ``corpus``, most frequent first.
 
     The five special tokens come first, then the ``max_vocab`` most frequent
@@ -255,7 +256,7 @@ def make_tokenizer(vocabulary: list[str], seq_len: int = 128):
         discard(folder)
 
 
-def encode_corpus(corpus, tokenizer, progress: ProgressFn | None = None) -> np.ndarray:
+def encode_corpus(corpus, tokenizer, progress: TrainingProgressFn | None = None) -> np.ndarray:
     """The corpus as one array of token ids, ``[SEP]`` after every non-empty line."""
     dtype = np.uint16 if len(tokenizer) <= 1 << 16 else np.int32
     parts = []
@@ -436,7 +437,7 @@ def _autocast_dtype(torch, device):
 
 
 def _evaluate(torch, model, rows: np.ndarray, config: PretrainConfig, device,
-              progress: ProgressFn | None = None) -> dict:
+              progress: TrainingProgressFn | None = None) -> dict:
     """Masked-character accuracy on ``rows``: a seeded 15 % of the characters become [MASK]."""
     generator = torch.Generator().manual_seed(config.seed + 1)
     amp = _autocast_dtype(torch, device)
@@ -460,7 +461,7 @@ def _evaluate(torch, model, rows: np.ndarray, config: PretrainConfig, device,
 
 def masked_accuracy(model_dir: str | os.PathLike, corpus, *, batch_size: int = 32,
                     max_sequences: int | None = None, seed: int = 0, device: str = "cpu",
-                    progress: ProgressFn | None = None) -> dict:
+                    progress: TrainingProgressFn | None = None) -> dict:
     """Masked-character accuracy of a saved model on other text, scored as in training.
 
     The text is packed into rows of the model's maximum length, a seeded 15 %
@@ -589,7 +590,7 @@ def _fingerprint(stream: np.ndarray) -> dict:
 # -- the entry point ----------------------------------------------------------
 def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = None, *,
              resume: bool = False, overwrite: bool = False,
-             progress: ProgressFn | None = None, on_stage: Callable[[str], None] | None = None) -> dict:
+             progress: TrainingProgressFn | None = None, on_stage: Callable[[str], None] | None = None) -> dict:
     """Train a character-level masked LM on ``corpus`` and save it in folder ``output``.
 
     ``corpus`` is anything :func:`zhtext.corpus.as_corpus` takes; it is read
@@ -649,7 +650,7 @@ def _rereadable(corpus) -> Corpus:
 
 
 def _train(trainer: _Trainer, output: Path, vocabulary: list[str], fingerprint: dict,
-           progress: ProgressFn | None) -> None:
+           progress: TrainingProgressFn | None) -> None:
     """Step until the budget is spent; checkpoint every ``checkpoint_every`` steps and on Ctrl-C."""
     config, torch = trainer.config, trainer.torch
     window = _Window()

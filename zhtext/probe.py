@@ -43,19 +43,17 @@ import itertools
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence, Union
+from typing import Iterable, Iterator, Sequence, Union
 
 import numpy as np
 
 from . import tokens
 from .backend import import_torch, load_pretrained, pick_device, resolve_model
+from .corpus import ProgressFn   # progress(done, total): here, masked sequences computed
 from .errors import InputError, ModelError
 
 Units = Union[str, Sequence[str]]
 """A sentence: a string (units = its non-whitespace characters) or a list of words."""
-ProgressFn = Callable[[int, int], None]
-"""``progress(done, total)``: masked sequences computed so far, of ``total``."""
-
 DISTANCES = ("euclidean", "cosine")
 DEFAULT_BATCH_TOKENS = 8192
 DEFAULT_WINDOW = 128
