@@ -49,11 +49,12 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from zhtext.conllu import is_conllu, score_dependencies
 
-    if "-" not in (args.gold, args.pred) and is_conllu(args.gold) and is_conllu(args.pred):
-        result = score_dependencies(args.gold, args.pred).as_dict()
+    reading = {"encoding": args.encoding, "errors": args.errors}
+    if "-" not in (args.gold, args.pred) and is_conllu(args.gold, **reading) and is_conllu(args.pred, **reading):
+        result = score_dependencies(args.gold, args.pred, **reading).as_dict()
         _print(result, args.json)
         return 0
-    scores = score_files(args.gold, args.pred, args.words, encoding=args.encoding, errors=args.errors)
+    scores = score_files(args.gold, args.pred, args.words, **reading)
     result = scores.as_dict()
     _print(result if args.json else {k: v for k, v in result.items() if k != "mismatched"}, args.json)
     if scores.mismatched:

@@ -93,3 +93,15 @@ def test_bad_line_is_one_line_error(tmp_path):
     bad = write(tmp_path, "b.conllu", "1\t我\t_\n")
     with pytest.raises(InputError, match="10 tab-separated"):
         list(read_conllu(bad))
+
+
+def test_eval_reads_conllu_in_the_encoding_given(tmp_path, cli):
+    gold, pred = tmp_path / "g.conllu", tmp_path / "p.conllu"
+    gold.write_bytes(GOLD.encode("gb18030"))
+    pred.write_bytes(GOLD.encode("gb18030"))
+    assert score_dependencies(gold, pred, encoding="gb18030").as_dict()["uas"] == 1.0
+    assert is_conllu(gold, encoding="gb18030")
+    result = cli("eval", str(gold), str(pred), "--encoding", "gb18030", "--json", check=True)
+    assert '"uas": 1.0' in result.stdout
+    failed = cli("eval", str(gold), str(pred))            # read as UTF-8: one line, no traceback
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr

@@ -121,10 +121,11 @@ def _add_token(sentence: Sentence, line: str, name: str, number: int) -> None:
     sentence.upos.append(columns[3])
 
 
-def is_conllu(path: str | os.PathLike) -> bool:
-    """Whether the first token line of ``path`` (skipping comments and blank lines) is CoNLL-U."""
+def is_conllu(path: str | os.PathLike, **corpus_options) -> bool:
+    """Whether the first token line of ``path`` (skipping comments and blank lines) is CoNLL-U
+    (read with ``corpus_options``: ``encoding``, ``errors``)."""
     try:
-        for line in Corpus.from_files(path):
+        for line in Corpus.from_files(path, **corpus_options):
             if line.strip() and not line.startswith("#"):
                 columns = line.split("\t")
                 return len(columns) == 10 and columns[0].split("-")[0].split(".")[0].isdigit()
@@ -193,16 +194,17 @@ class _Tally:
 
 
 def score_dependencies(gold_path: str | os.PathLike, pred_path: str | os.PathLike,
-                       ignore_punct: bool = False) -> DependencyScores:
+                       ignore_punct: bool = False, **corpus_options) -> DependencyScores:
     """Score predicted heads against gold heads; both files must hold the same tokens.
 
     ``ignore_punct`` leaves out tokens whose gold UPOS is ``PUNCT`` (they still
-    count as heads of other words). Raises :class:`InputError` on a sentence
+    count as heads of other words); ``corpus_options`` (``encoding``, ``errors``) read both
+    files as :class:`~zhtext.corpus.Corpus` does. Raises :class:`InputError` on a sentence
     count or token mismatch, naming the sentence.
     """
     model, left, right = _Tally(), _Tally(), _Tally()
     sentences = tokens = 0
-    for number, (gold, pred) in enumerate(_paired(gold_path, pred_path), 1):
+    for number, (gold, pred) in enumerate(_paired(gold_path, pred_path, corpus_options), 1):
         if gold.forms != pred.forms:
             raise InputError(f"{pred_path}: sentence {number} has other tokens than {gold_path} "
                              f"({len(pred.forms)} vs {len(gold.forms)} words); score on gold words")
@@ -224,9 +226,10 @@ def score_dependencies(gold_path: str | os.PathLike, pred_path: str | os.PathLik
                             sentences=sentences, tokens=tokens)
 
 
-def _paired(gold_path, pred_path) -> Iterator[tuple[Sentence, Sentence]]:
+def _paired(gold_path, pred_path, corpus_options: dict) -> Iterator[tuple[Sentence, Sentence]]:
     """Pairs of sentences of two files; an :class:`InputError` if one has more sentences."""
-    pairs = itertools.zip_longest(read_conllu(gold_path), read_conllu(pred_path))
+    pairs = itertools.zip_longest(read_conllu(gold_path, **corpus_options),
+                                  read_conllu(pred_path, **corpus_options))
     for number, (gold, pred) in enumerate(pairs, 1):
         if gold is None or pred is None:
             longer = pred_path if gold is None else gold_path
