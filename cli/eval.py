@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     from zhtext.conllu import is_conllu, score_dependencies
 
     reading = {"encoding": args.encoding, "errors": args.errors}
-    if "-" not in (args.gold, args.pred) and is_conllu(args.gold, **reading) and is_conllu(args.pred, **reading):
+    paths = (args.gold, args.pred)
+    if "-" not in paths and all(is_conllu(path, **reading) for path in paths):
         result = score_dependencies(args.gold, args.pred, **reading).as_dict()
         _print(result, args.json)
         return 0

@@ -86,7 +86,8 @@ def register(subparsers) -> None:
     sample.add_argument("--device", default="auto",
                         help="device of the masked LM: auto (CUDA if present), cpu, cuda")
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("corpus", "reference", "base", "model", "background"), writes=("output",))
+    parser.set_defaults(func=run, reads=("corpus", "reference", "base", "model", "background"),
+                        writes=("output",))
 
 
 def run(args: argparse.Namespace) -> int:

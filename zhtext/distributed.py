@@ -4,7 +4,8 @@ result as one machine, bit for bit.
 For corpora larger than one machine's memory (``NgramStats.fit(..., engine="dask")``,
 ``zhtext ngrams --engine dask``; likewise ``discover`` and ``fit``). Needs the
 optional extra ``zhtext[dask]`` (``dask``, ``distributed``, ``fsspec``); Dask
-does the scheduling, zhtext only says what to compute. The algorithm, all in Numba kernels on numpy arrays:
+does the scheduling, zhtext only says what to compute. The algorithm, all in
+Numba kernels on numpy arrays:
 
 1. **Blocks.** Each file is cut into byte ranges of about ``blocksize`` bytes
    at newlines (:func:`fsspec.utils.read_block`): every line lands in exactly
@@ -439,18 +440,21 @@ def fit_ngrams(sources: Sequence[str | os.PathLike], max_n: int = 4, min_count: 
     import_distributed()
     check_orders(max_n, min_count)
     blocks = plan_blocks(sources, blocksize, encoding, errors)
+    return _on_cluster(client, blocks, buckets, progress, on_replacements,
+                       lambda cluster: _fit(cluster, max_n, min_count, entropy, errors, breaks, fold,
+                                            on_stage))
+
+
+def _on_cluster(client, blocks: list[Block], buckets: int | None, progress: ProgressFn | None,
+                on_replacements: Callable[[int], None] | None, job: Callable):
+    """``job(cluster)`` over ``blocks`` (a fresh :class:`_Blocks`) on ``client``, or on a
+    ``LocalCluster`` started for the call; run again from the start if the cluster lost its
+    work (a worker died holding data whose lineage was released): exact either way."""
     with contextlib.nullcontext(client) if client is not None else connect() as client:
-        return _once_more_if_lost(lambda: _fit(_Blocks(client, blocks, buckets, progress, on_replacements), max_n,
-                                               min_count, entropy, errors, breaks, fold, on_stage))
-
-
-def _once_more_if_lost(job: Callable):
-    """``job()``, run again from the start if the cluster lost its work (a worker died holding
-    data whose lineage was released); the result is exact either way."""
-    try:
-        return job()
-    except ClusterError:
-        return job()
+        try:
+            return job(_Blocks(client, blocks, buckets, progress, on_replacements))
+        except ClusterError:
+            return job(_Blocks(client, blocks, buckets, progress, on_replacements))
 
 
 def _fit(cluster: _Blocks, max_n, min_count, entropy, errors, breaks, fold, on_stage) -> NgramStats:
@@ -603,10 +607,9 @@ def discover_on_cluster(finder, sources, *, client=None, blocksize: int = DEFAUL
     accepted pieces' neighbours (and the strings' occurrences, for keyness)."""
     import_distributed()
     blocks = plan_blocks(sources, blocksize, encoding, errors)
-    with contextlib.nullcontext(client) if client is not None else connect() as client:
-        _once_more_if_lost(lambda: _discover(finder, _Blocks(client, blocks, buckets, progress, on_replacements),
-                                             errors, breaks, fold, on_stage or (lambda name: None),
-                                             background))
+    _on_cluster(client, blocks, buckets, progress, on_replacements,
+                lambda cluster: _discover(finder, cluster, errors, breaks, fold,
+                                          on_stage or (lambda name: None), background))
 
 
 def _discover(finder, cluster: _Blocks, errors, breaks, fold, stage, background) -> None:
@@ -910,9 +913,9 @@ def fit_segmenter(sources: Sequence[str | os.PathLike], *, scorer: str, max_n: i
     check_orders(max_n, min_count)
     blocks = plan_blocks(sources, blocksize, encoding, errors)
     options = {"scorer": scorer, "max_n": max_n, "min_count": min_count, "base": base}
-    with contextlib.nullcontext(client) if client is not None else connect() as client:
-        return _once_more_if_lost(lambda: _fit_segmenter(_Blocks(client, blocks, buckets, progress, on_replacements),
-                                                         errors, on_stage or (lambda name: None), options))
+    return _on_cluster(client, blocks, buckets, progress, on_replacements,
+                       lambda cluster: _fit_segmenter(cluster, errors, on_stage or (lambda name: None),
+                                                      options))
 
 
 def _fit_segmenter(cluster: _Blocks, errors, stage, options: dict):

@@ -590,7 +590,8 @@ def _fingerprint(stream: np.ndarray) -> dict:
 # -- the entry point ----------------------------------------------------------
 def pretrain(corpus, output: str | os.PathLike, config: PretrainConfig | None = None, *,
              resume: bool = False, overwrite: bool = False,
-             progress: TrainingProgressFn | None = None, on_stage: Callable[[str], None] | None = None) -> dict:
+             progress: TrainingProgressFn | None = None,
+             on_stage: Callable[[str], None] | None = None) -> dict:
     """Train a character-level masked LM on ``corpus`` and save it in folder ``output``.
 
     ``corpus`` is anything :func:`zhtext.corpus.as_corpus` takes; it is read

@@ -787,7 +787,8 @@ function render(){
     cell(tr,String(i+1),"num");
     var a=document.createElement("a"); a.href="#"; a.dataset.i=i; a.textContent=r.w; cell(tr,"","word").appendChild(a);
     cell(tr,r.c.toLocaleString("en"),"num"); cell(tr,fixed(r.coh),"num"); cell(tr,fixed(r.hl),"num");
-    cell(tr,fixed(r.hr),"num"); cell(tr,fixed(r.s),"num"); cell(tr,r.k===null||r.k===undefined?"":r.k.toFixed(1),"num");
+    cell(tr,fixed(r.hr),"num"); cell(tr,fixed(r.s),"num");
+    cell(tr,r.k===null||r.k===undefined?"":r.k.toFixed(1),"num");
     cell(tr,names[r.st],"");
     frag.appendChild(tr);});
   tbody.textContent=""; tbody.appendChild(frag);
