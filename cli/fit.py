@@ -34,6 +34,7 @@ examples:
   zhtext segment corpora/gsdsimp_dev_sample.txt --model hlm.npz -o sample.seg.txt
   zhtext discover corpora/hongloumeng.txt --format jieba -o userdict.txt && zhtext fit corpora/hongloumeng.txt --lexicon userdict.txt -o hlm-lexicon.npz
   zhtext fit corpora/hongloumeng.txt --engine dask --workers 2 --blocksize 1MiB -o hlm-dask.npz
+  zhtext fit corpora/hongloumeng.txt --base none --slice-chars 300000 -o hlm-sliced.npz
 
 defaults (chosen a priori, not tuned on any gold segmentation):
   --max-n {MAX_N}   --min-count {MIN_COUNT}   --scorer joint"""
@@ -66,7 +67,8 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
     memory of learning exceeds the memory available."""
     engine = getattr(args, "engine", "local")
     corpus = open_corpus(args, paths) if engine == "local" else None
-    if corpus is not None:
+    slice_chars = getattr(args, "slice_chars", None)
+    if corpus is not None and slice_chars is None:
         need, available = learning_memory(corpus), available_memory()
         if available is not None and need > available:
             warn(args, f"learning from this input may need about {need / 1e9:.1f} GB of memory "
@@ -80,7 +82,8 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
                         enabled=None if not args.quiet else False) as bar:
         replaced = []
         if client is None:
-            model = Segmenter.fit(corpus, progress=bar, on_stage=bar.stage, **options)
+            model = Segmenter.fit(corpus, progress=bar, on_stage=bar.stage, slice_chars=slice_chars,
+                                  **options)
         else:
             model = Segmenter.fit(paths, progress=bar, on_stage=bar.stage, engine="dask", client=client,
                                   blocksize=block_bytes, encoding=args.encoding, errors=args.errors,
@@ -111,6 +114,11 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="where to save the model (.npz)")
     add_model_options(parser)
+    parser.add_argument("--slice-chars", type=int, metavar="N",
+                        help="learn a model from each slice of about N characters and average them: "
+                             "the granularity of N characters of text, the vocabulary of all of it "
+                             f"(the shipped base: --slice-chars {BASE_WEIGHT} --base none); "
+                             "needs --base none and the joint scorer")
     add_engine_options(parser)
     add_quiet_option(parser)
     parser.set_defaults(func=run, reads=("corpus", "lexicon", "base"), writes=("output",))

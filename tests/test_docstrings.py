@@ -31,7 +31,7 @@ DOCUMENTED = {
     "Lexicon": ["from_columns", "load", "save", "ranked", "top", "select", "with_min_length", "without",
                 "to_dict"],
     "Segmenter": ["fit", "load", "save", "cut", "cut_lines", "tokenize", "spans", "render",
-                  "segment_corpus", "add_words", "score", "words"],
+                  "segment_corpus", "add_words", "score", "words", "average"],
     "default_base_path": [],
     "score": [],
     "WordGraph": ["from_networkx", "to_networkx", "lines"],

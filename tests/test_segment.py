@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 
@@ -301,3 +302,68 @@ def test_e_step_is_the_same_for_any_number_of_threads(bundled):
     for expected, loglik in results[1:]:
         assert np.array_equal(expected, results[0][0]) and loglik == results[0][1]
     assert results[0][0].sum() > 0
+
+
+def _by_row(model: Segmenter) -> dict:
+    """Each candidate's ``(log p, autonomy, count)``, keyed by its row of code points."""
+    return {tuple(r): (p, a, c) for r, p, a, c in
+            zip(model.rows.tolist(), model.log_probs, model.autonomy, model.counts)}
+
+
+def test_average_is_the_mixture_of_slice_models():
+    """p(w) = Σ N_k p_k(w) / Σ N_k, a(w) the count-weighted mean, counts summed; fit(slice_chars)
+    is the average of the models of consecutive slices of at least that many characters."""
+    import numpy as np
+
+    texts, gold = planted_corpus(0, 3000)
+    halves = [Segmenter.fit(texts[:1500]), Segmenter.fit(texts[1500:])]
+    mixed = Segmenter.average(halves)
+    assert mixed.info["slices"] == 2 and mixed.info["chars"] == sum(m.info["chars"] for m in halves)
+    assert np.isclose(np.exp(mixed.log_probs.astype(np.float64)).sum(), 1.0, atol=1e-5)
+    first, second, both = map(_by_row, (*halves, mixed))
+    n1, n2 = (m.info["chars"] for m in halves)
+    shared = sorted(set(first) & set(second) & set(both))
+    assert len(shared) > 60
+    for row in shared[:50]:
+        (p1, a1, c1), (p2, a2, c2), (p, a, c) = first[row], second[row], both[row]
+        assert c == pytest.approx(c1 + c2)
+        assert a == pytest.approx((c1 * a1 + c2 * a2) / (c1 + c2), abs=1e-5)
+        assert math.exp(p) == pytest.approx((n1 * math.exp(p1) + n2 * math.exp(p2)) / (n1 + n2), rel=1e-3)
+    result = score([" ".join(g) for g in gold[:300]], [" ".join(mixed.cut(t)) for t in texts[:300]])
+    assert result.f1 > 0.9
+
+    size = sum(map(len, texts)) // 3 + 1
+    sliced = Segmenter.fit(texts, slice_chars=size)
+    cuts, chars, start = [], 0, 0
+    for k, text in enumerate(texts):
+        chars += len(text)
+        if chars >= size:
+            cuts.append(texts[start:k + 1])
+            chars, start = 0, k + 1
+    cuts += [texts[start:]] if start < len(texts) else []
+    by_hand = Segmenter.average(Segmenter.fit(part) for part in cuts)
+    assert sliced.info["slices"] == len(cuts) == 3 and sliced.info["slice_chars"] == size
+    assert np.array_equal(sliced.rows, by_hand.rows) and np.array_equal(sliced.log_probs, by_hand.log_probs)
+
+
+def test_average_and_slices_refuse_what_they_cannot_do(model):
+    texts, _ = planted_corpus(0, 300)
+    for options in ({"base": model}, {"scorer": "nvbe"}, {"engine": "dask"}, {"slice_chars": 0}):
+        with pytest.raises(InputError, match="slice_chars"):
+            Segmenter.fit(texts, **{"slice_chars": 1000, **options})
+    with pytest.raises(InputError, match="no model"):
+        Segmenter.average([])
+    with pytest.raises(InputError, match="joint"):
+        Segmenter.average([model, Segmenter.fit(texts, scorer="nvbe")])
+
+
+def test_cli_fit_slices(tmp_path, cli):
+    texts, _ = planted_corpus(0, 1500)
+    raw = tmp_path / "raw.txt"
+    raw.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "sliced.npz"
+    refused = cli("fit", str(raw), "--slice-chars", "5000", "-o", str(out))
+    assert refused.returncode == 2 and "--base none" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert cli("fit", str(raw), "--slice-chars", "5000", "--base", "none", "-o", str(out), "-q").returncode == 0
+    assert Segmenter.load(out).info["slices"] >= 2
