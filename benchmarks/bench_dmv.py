@@ -11,10 +11,11 @@ the shipped statistical segmenter (``models/zhtext-segmenter-base.npz``, a
 segmentation. Every ``HELD_OUT``-th sentence is held out; its log-likelihood
 is printed (label-free) with the model's figures. The defaults of
 :class:`zhtext.dmv.DependencyModel` (500 frequent words, ≤ 200 last-character
-classes, harmonic initializer, EM to a relative gain of 1e-4) are used;
-``--classes clusters`` uses 64 word clusters instead. The held-out
-log-likelihood of the words (``held_out_word_log_likelihood_per_word``,
-comparable across class schemes) chose between the two.
+classes, EM from the ``right`` initializer to a relative gain of 1e-4) are
+used; ``--classes clusters`` uses 64 word clusters instead, ``--initializer
+harmonic|left`` another start. The held-out log-likelihood of the words
+(``held_out_word_log_likelihood_per_word``, comparable across class schemes)
+chose between the class schemes and between the initializers.
 
 uas: UD GSDSimp dev with its gold words as input, no gold root, all tokens
 scored (punctuation included) by :func:`zhtext.conllu.score_dependencies`
@@ -44,8 +45,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from zhtext.conllu import Sentence, format_conllu, left_chain, read_conllu, right_chain, score_dependencies  # noqa: E402
-from zhtext.dmv import (MAX_LENGTH, DependencyModel, combined_tree, sentences_from_text,  # noqa: E402
-                        word_key)
+from zhtext.dmv import (INITIALIZER, INITIALIZERS, MAX_LENGTH, DependencyModel, combined_tree,  # noqa: E402
+                        sentences_from_text, word_key)
 from zhtext.trees import dependency_tree  # noqa: E402
 
 DEV = Path("ud_chinese_gsdsimp") / "zh_gsdsimp-ud-dev.conllu"
@@ -115,7 +116,7 @@ def train(args) -> dict:
         print(f"\rEM iteration {iteration}: objective {objective:,.0f}", end="", file=sys.stderr, flush=True)
 
     classes = "clusters" if args.classes == "clusters" else None
-    model = DependencyModel.fit(kept, classes=classes, progress=progress)
+    model = DependencyModel.fit(kept, classes=classes, initializer=args.initializer, progress=progress)
     print(file=sys.stderr)
     model.info_["training_text"] = source
     model.info_["class_scheme"] = args.classes
@@ -179,6 +180,8 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "corpora")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_MODEL, help="train: where to save")
     parser.add_argument("--fudan-sentences", type=int, default=150_000)
+    parser.add_argument("--initializer", choices=INITIALIZERS, default=INITIALIZER,
+                        help="train: where EM starts (the held-out likelihood chose the default)")
     parser.add_argument("--classes", choices=("lexical", "clusters"), default="lexical",
                         help="train: the 500 most frequent words (default) or 64 word clusters")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="uas: the DMV model")

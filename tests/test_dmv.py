@@ -139,6 +139,24 @@ def test_planted_structure_is_recovered():
     assert dmv > chains + 0.2, (dmv, chains)
 
 
+def test_initializers_start_from_their_chain_and_best_keeps_the_highest_objective():
+    data, classes = toy_corpus(200)
+    sentences = [w for w, _ in data]
+    for start, chain in (("right", right_chain), ("left", left_chain)):
+        begun = DependencyModel.fit(sentences, classes=classes, initializer=start, iterations=0)
+        assert all(begun.parse(words) == chain(len(words)) for words in sentences[:50])
+    best = DependencyModel.fit(sentences, classes=classes)
+    choice = best.info_["initializer_choice"]
+    scores = choice["log_likelihoods"]
+    assert set(scores) == {"harmonic", "right", "left"} and choice["held_out_sentences"] == 4
+    assert best.info_["initializer"] == max(scores, key=scores.get) == "harmonic"
+    held = sentences[::50]
+    assert best.log_likelihood(held) == pytest.approx(scores["harmonic"], rel=1e-5)   # float32 as saved
+    assert scores["harmonic"] > max(scores["right"], scores["left"]) + 1.0
+    with pytest.raises(InputError, match="initializer"):
+        DependencyModel.fit(sentences, classes=classes, initializer="random")
+
+
 # -- classes, edge cases ---------------------------------------------------------------
 def test_classes_are_label_free_rules():
     classes = WordClasses.fit([["我们", "的", "的", "北京"], ["的", "我们"]], clusters=None, top_words=2,
