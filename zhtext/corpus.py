@@ -433,6 +433,22 @@ def _decode_error(err: UnicodeDecodeError, name: str, encoding: str, block: byte
                       f"{encoding} (try --encoding gb18030, or --errors replace)")
 
 
+def text_batches(pieces: Iterable[Piece], chars: int) -> Iterator[list[str]]:
+    """The non-empty texts of ``pieces`` (:meth:`Corpus.pieces`) in consecutive lists of at least
+    ``chars`` characters, the last one possibly shorter: how whole-text consumers take a corpus a
+    slice at a time."""
+    batch, size = [], 0
+    for piece in pieces:
+        if piece.text:
+            batch.append(piece.text)
+            size += len(piece.text)
+        if size >= chars:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def as_corpus(data, **options) -> Corpus:
     """Interpret what a caller passed as a corpus.
 

@@ -55,7 +55,7 @@ import numpy as np
 from . import __version__
 from .atomic import atomic_open, atomic_path, creation_mode, discard, release, temporary_folder
 from .backend import check_device, import_torch, load_pretrained, pick_device, resolve_model
-from .corpus import Corpus, as_corpus
+from .corpus import Corpus, as_corpus, text_batches
 from .errors import InputError, ModelError
 from .shipped import shipped_path
 
@@ -194,16 +194,7 @@ class _CharClasses:
 def _line_batches(corpus: Corpus, progress: TrainingProgressFn | None, stage: str) -> Iterator[list[str]]:
     """The corpus's non-empty lines in lists of about a million characters."""
     report = None if progress is None else (lambda done, total: progress(done, total, stage=stage))
-    batch, size = [], 0
-    for piece in corpus.pieces(report):
-        if piece.text:
-            batch.append(piece.text)
-            size += len(piece.text)
-        if size >= _BATCH_CHARS:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+    return text_batches(corpus.pieces(report), _BATCH_CHARS)
 
 
 def build_vocabulary(corpus, max_vocab: int = 8000, min_count: int = 2,

@@ -64,7 +64,7 @@ import numpy as np
 from numba import njit
 
 from . import modelfile, tokens
-from .corpus import ProgressFn, as_corpus
+from .corpus import ProgressFn, as_corpus, text_batches
 from .encode import EncodedCorpus, encode
 from .ngrams import Level, affix_rows, count_levels, level_ids
 from .errors import InputError, ModelError, renamed
@@ -889,8 +889,8 @@ class Segmenter(tokens.WordCutter):
         slice_options = {k: options[k] for k in ("scorer", "max_n", "min_count")}
         stage("learning a model per slice")
         corpus = as_corpus(corpus, **corpus_options)
-        models = (cls.fit(lines, **slice_options)
-                  for lines in _slices(corpus.pieces(progress), slice_chars) if any(map(_has_han, lines)))
+        slices = text_batches(corpus.pieces(progress), slice_chars)
+        models = (cls.fit(lines, **slice_options) for lines in slices if any(map(_has_han, lines)))
         model = cls.average(models)
         model.info["slice_chars"] = slice_chars
         return model
@@ -957,7 +957,8 @@ class Segmenter(tokens.WordCutter):
         autonomy = np.bincount(slot, counts * autonomy, len(rows)) / np.maximum(summed, 1e-300)
         lengths = _row_lengths(rows)
         keep = (lengths == 1) | (mixed * tokens >= MIN_EXPECTED - 1e-6)
-        rows, mixed, autonomy, summed, lengths = rows[keep], mixed[keep], autonomy[keep], summed[keep], lengths[keep]
+        rows, mixed, autonomy, summed = rows[keep], mixed[keep], autonomy[keep], summed[keep]
+        lengths = lengths[keep]
         with np.errstate(divide="ignore"):
             log_probs = np.log(mixed / mixed.sum())
         max_n = rows.shape[1]
@@ -1335,20 +1336,6 @@ def _batches(corpus, progress: ProgressFn | None) -> Iterator[str]:
             batch, size = [], 0
     if batch:
         yield "".join(batch)
-
-
-def _slices(pieces: Iterable, size: int) -> Iterator[list[str]]:
-    """Consecutive runs of ``pieces`` (:meth:`Corpus.pieces`) of at least ``size`` characters,
-    cut after a line (or a piece of a long one), as lists of texts; the last may be shorter."""
-    texts, chars = [], 0
-    for piece in pieces:
-        texts.append(piece.text)
-        chars += len(piece.text)
-        if chars >= size:
-            yield texts
-            texts, chars = [], 0
-    if texts:
-        yield texts
 
 
 def _has_han(text: str) -> bool:
