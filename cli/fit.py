@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import time
 
+from zhtext.errors import InputError
 from zhtext.segment import (BASE_WEIGHT, MAX_N, MIN_COUNT, Segmenter, available_memory, default_base_path,
                             learning_memory, load_base)
 
@@ -68,6 +69,8 @@ def learn(args: argparse.Namespace, paths: list[str]) -> Segmenter:
     engine = getattr(args, "engine", "local")
     corpus = open_corpus(args, paths) if engine == "local" else None
     slice_chars = getattr(args, "slice_chars", None)
+    if slice_chars is not None and engine != "local":
+        raise InputError("--slice-chars learns on this machine: drop --engine dask")
     if corpus is not None and slice_chars is None:
         need, available = learning_memory(corpus), available_memory()
         if available is not None and need > available:

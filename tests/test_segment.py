@@ -365,5 +365,7 @@ def test_cli_fit_slices(tmp_path, cli):
     refused = cli("fit", str(raw), "--slice-chars", "5000", "-o", str(out))
     assert refused.returncode == 2 and "--base none" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 and not out.exists()
+    on_dask = cli("fit", str(raw), "--slice-chars", "5000", "--base", "none", "--engine", "dask", "-o", str(out))
+    assert on_dask.returncode == 2 and "--engine dask" in on_dask.stderr and not out.exists()
     assert cli("fit", str(raw), "--slice-chars", "5000", "--base", "none", "-o", str(out), "-q").returncode == 0
     assert Segmenter.load(out).info["slices"] >= 2

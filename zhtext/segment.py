@@ -885,7 +885,7 @@ class Segmenter(tokens.WordCutter):
             raise InputError("slice_chars (--slice-chars) learns with the joint scorer, the local engine and "
                              "no base (--base none)")
         if slice_chars < 1:
-            raise InputError("slice_chars must be at least 1")
+            raise InputError("slice_chars (--slice-chars) must be at least 1")
         slice_options = {k: options[k] for k in ("scorer", "max_n", "min_count")}
         stage("learning a model per slice")
         corpus = as_corpus(corpus, **corpus_options)
