@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import codecs
 import collections
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -890,7 +891,8 @@ class Segmenter(tokens.WordCutter):
         stage("learning a model per slice")
         corpus = as_corpus(corpus, **corpus_options)
         slices = text_batches(corpus.pieces(progress), slice_chars)
-        models = (cls.fit(lines, **slice_options) for lines in slices if any(map(_has_han, lines)))
+        models = (cls.fit(lines, **slice_options) for lines in slices
+                  if any(map(tokens.is_han, itertools.chain.from_iterable(lines))))
         model = cls.average(models)
         model.info["slice_chars"] = slice_chars
         return model
@@ -1336,10 +1338,6 @@ def _batches(corpus, progress: ProgressFn | None) -> Iterator[str]:
             batch, size = [], 0
     if batch:
         yield "".join(batch)
-
-
-def _has_han(text: str) -> bool:
-    return any(not outside_han(c) for c in text)
 
 
 def _stitch(chunks: Iterable[str], sep: str) -> Iterator[str]:
