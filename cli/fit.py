@@ -53,8 +53,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-count", type=int, default=MIN_COUNT,
                         help=f"fewest occurrences of a candidate word (default: {MIN_COUNT})")
     parser.add_argument("--base", metavar="FILE",
-                        help="a model learned from other text, pooled with INPUT's statistics as if it "
-                             f"were {BASE_WEIGHT:,} characters of it: it carries small inputs and "
+                        help="a model learned from other text, pooled with INPUT's statistics: with "
+                             f"all its text below {BASE_WEIGHT:,} Han characters of INPUT, as "
+                             f"{BASE_WEIGHT:,} of them from twice that, so it carries small inputs and "
                              "fades before large ones; 'none' learns from INPUT alone (default: the "
                              "general model shipped with zhtext, learned from news and novels)")
     parser.add_argument("--scorer", choices=("joint", "nvbe"), default="joint",

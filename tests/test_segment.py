@@ -245,6 +245,25 @@ def test_base_model_carries_a_small_corpus_and_fades_before_a_large_one(tmp_path
         Segmenter.fit(small_texts, base=Segmenter.fit(texts[:300], scorer="nvbe"))
 
 
+def test_the_base_weighs_its_whole_text_for_a_small_corpus_and_less_before_a_large_one():
+    """W = the base's characters up to BASE_WEIGHT, BASE_WEIGHT from twice that, falling
+    geometrically (no jump) between; a fitted model records the weight it used."""
+    from zhtext.segment import BASE_WEIGHT, base_weight
+
+    full = 40 * BASE_WEIGHT
+    assert base_weight(50_000, full) == base_weight(BASE_WEIGHT, full) == full
+    assert base_weight(2 * BASE_WEIGHT, full) == base_weight(10 * BASE_WEIGHT, full) == BASE_WEIGHT
+    sizes = [BASE_WEIGHT * (1 + k / 100) for k in range(101)]
+    weights = [base_weight(n, full) for n in sizes]
+    assert all(a > b for a, b in zip(weights, weights[1:]))
+    assert max(a / b for a, b in zip(weights, weights[1:])) < 1.1   # continuous: no 40-fold jump
+    texts, _ = planted_corpus(3, 200)
+    base = Segmenter.fit(planted_corpus(0, 1000)[0])
+    pooled = Segmenter.fit(texts, base=base)
+    assert pooled.info["base"]["weight"] == base.info["chars"]
+    assert pooled.info["chars"] == sum(len(t) for t in texts) + base.info["chars"]
+
+
 def test_model_files_of_another_version_or_damaged_are_named(model, tmp_path):
     import json
 
