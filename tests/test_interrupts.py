@@ -1,7 +1,7 @@
 """Interrupting a writing command at any moment loses nothing and leaves nothing behind.
 
 For each command that writes a file, the real console script is started and
-sent SIGINT or SIGTERM at 20 random moments spread over an uninterrupted
+sent SIGINT or SIGTERM at 12 random moments spread over an uninterrupted
 run's duration. Each time: no traceback; either the run had finished (status
 0) or it says ``zhtext COMMAND: interrupted`` with status 130 / 143; the target
 is absent or equal to the uninterrupted run's; no temporary file is left in
@@ -22,7 +22,7 @@ import pytest
 
 from conftest import REPO
 
-MOMENTS = 20
+MOMENTS = 12
 _TIMED = ("training_report.json", "checkpoint.pt")
 TINY_LM = ["--max-steps", "3", "--layers", "1", "--hidden", "16", "--heads", "2", "--intermediate", "16",
            "--batch-size", "4", "--seq-len", "32", "--threads", "1", "--checkpoint-every", "1"]
