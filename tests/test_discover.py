@@ -156,6 +156,31 @@ def test_new_words_rank_above_collocations(bundled):
     assert "宝玉" not in new   # known to jieba
 
 
+def test_fragments_of_known_words_are_not_new(bundled):
+    """Brute force on the novel: a word is a fragment exactly when a known word one
+    character longer, seen at least min count times, holds more than half of its
+    occurrences; fragments are not new."""
+    from zhtext.discover import FRAGMENT, NEW
+    from zhtext.lexicon import jieba_dictionary
+
+    text = (bundled / "hongloumeng.txt").read_text(encoding="utf-8")
+    finder = WordDiscoverer().fit(bundled / "hongloumeng.txt")
+    known = set(Lexicon.load(jieba_dictionary()).words)
+    status = finder.statuses(known)
+    new = set(finder.new_words(known).words)
+    fragments = {w for w, s in zip(finder.lexicon_.words, status) if s == FRAGMENT}
+    assert {"在话下", "年半载"} <= fragments and not fragments & new
+    assert new == {w for w, s in zip(finder.lexicon_.words, status) if s == NEW}
+    chars = {c for c in text if "\u4e00" <= c <= "\u9fff"}
+
+    def inside_known(word):
+        longer = [k for c in chars for k in (c + word, word + c) if k in known and len(k) <= finder.max_n]
+        counts = [text.count(k) for k in longer]
+        return any(2 * c > text.count(word) for c in counts if c >= finder.min_count_)
+    for word in new | fragments:
+        assert inside_known(word) == (word in fragments), word
+
+
 def test_numbers_and_latin_are_never_entries_by_default(bundled):
     lines = novel_with_plants(bundled)
     words = WordDiscoverer().fit(lines).lexicon_.words

@@ -41,6 +41,11 @@ corpus of :mod:`zhtext.encode`:
    Only splits into two parts are tried: almost every single character is a
    known word, so splits into more parts would call nearly any name or term
    a sequence of known words.
+   And a word that occurs mostly inside a known word one character longer,
+   ``2 c(xw) > c(w)`` or ``2 c(wx) > c(w)`` (力以赴 in 全力以赴, 条不紊 in
+   有条不紊), is a *fragment* of a known word, not a new word: the same "more
+   than half", on n-gram counts (known words of at most ``max_n``
+   characters, seen at least ``min_count`` times).
 7. **Keyness** (with a ``background``, :mod:`zhtext.keyness`): each word's
    signed Dunning log-likelihood ratio ``G² = 2 Σ O ln(O/E)`` over the 2×2
    table of its occurrences ``a`` in the corpus (``A`` characters) and ``b``
@@ -72,6 +77,10 @@ from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _gain, _pack,
                      count_levels, entropies)
 from .tokens import is_han
+
+NEW, KNOWN, COLLOCATION, FRAGMENT = 0, 1, 2, 3
+"""What a discovered word is against a reference dictionary (:meth:`WordDiscoverer.statuses`)."""
+STATUS_NAMES = ("new", "known", "collocation", "fragment")
 
 
 NEAR_CEILING = 0.9
@@ -299,12 +308,14 @@ class WordDiscoverer:
         return lexicon.select(keep).ranked("count")
 
     def new_words(self, reference, fold: bool = True) -> Lexicon:
-        """The lexicon without known words and collocations of known words (step 6 above).
+        """The lexicon without known words, collocations of known words and fragments of known
+        words (step 6 above; :meth:`statuses` says which each word is).
 
         A word ``w = xy`` whose two parts are known and each occurs more than
         twice as often as ``w`` (``c(w) < ½ c(x)``) combines free words (这一,
-        也是, 笑道): it is not new. So this drops more than
-        :meth:`Lexicon.without`, which drops only the known words.
+        也是, 笑道); a word seen mostly inside a known word one character longer
+        is a piece of it (力以赴 of 全力以赴): neither is new. So this drops more
+        than :meth:`Lexicon.without`, which drops only the known words.
 
         Parameters
         ----------
@@ -333,14 +344,50 @@ class WordDiscoverer:
 
         笑道 (笑 + 道) and 说着 (说 + 着) are collocations of known words.
         """
+        return self.lexicon_.select(self.statuses(reference, fold) == NEW)
+
+    def statuses(self, reference, fold: bool = True) -> np.ndarray:
+        """For each word of :attr:`lexicon_`, what it is against ``reference`` (as in
+        :meth:`new_words`): ``NEW``, ``KNOWN``, ``COLLOCATION`` (two free known words) or
+        ``FRAGMENT`` (mostly inside a known word one character longer); ``int8``.
+
+        Examples
+        --------
+        >>> from zhtext import Lexicon, WordDiscoverer
+        >>> from zhtext.discover import STATUS_NAMES
+        >>> from zhtext.lexicon import jieba_dictionary
+        >>> finder = WordDiscoverer().fit("corpora/hongloumeng.txt")
+        >>> status = dict(zip(finder.lexicon_.words, finder.statuses(Lexicon.load(jieba_dictionary()))))
+        >>> [STATUS_NAMES[status[w]] for w in ("凤姐", "太太", "笑道", "在话下")]
+        ['new', 'known', 'collocation', 'fragment']
+
+        在话下 is seen mostly inside 不在话下.
+        """
         from .script import simplified
 
         norm = simplified if fold else (lambda word: word)
         known = {norm(word) for word in reference}
-        lexicon = self.lexicon_
-        keep = [norm(w) not in known and not self._collocation(w, c, known, norm)
-                for w, c in zip(lexicon.words, lexicon.counts.tolist())]
-        return lexicon.select(np.array(keep, dtype=bool))
+        words = self.lexicon_.words
+        longer = self._known_extensions(known, {norm(w) for w in words} - known)
+        out = np.full(len(words), NEW, np.int8)
+        for i, (word, count) in enumerate(zip(words, self.lexicon_.counts.tolist())):
+            if norm(word) in known:
+                out[i] = KNOWN
+            elif self._collocation(word, count, known, norm):
+                out[i] = COLLOCATION
+            elif any(2 * self._count(k) > self._count(word) for k in longer.get(norm(word), ())):
+                out[i] = FRAGMENT
+        return out
+
+    def _known_extensions(self, known: set, words: set) -> dict[str, list[str]]:
+        """For each of ``words``, the known words of at most ``max_n`` characters that extend it
+        by one character at either end."""
+        out: dict[str, list[str]] = {}
+        for k in known:
+            if 3 <= len(k) <= self.max_n:
+                for part in {k[1:], k[:-1]} & words:
+                    out.setdefault(part, []).append(k)
+        return out
 
     def _collocation(self, word: str, count: int, known: set, norm) -> bool:
         """``word`` splits into two known words, each seen more than twice as often as ``word``."""

@@ -12,8 +12,9 @@ r"""One self-contained HTML page about a corpus: figures, lexicon, contexts, clu
 2. **Lexicon**: :class:`zhtext.discover.WordDiscoverer` on the encoded text
    (exactly what ``zhtext discover`` finds, with its keyness against the
    shipped base model or another background), each word marked *new*, *known*
-   (its simplified form is in jieba's dictionary) or a *collocation* of two
-   known words (:meth:`~zhtext.discover.WordDiscoverer.new_words`). The ``top``
+   (its simplified form is in jieba's dictionary), a *collocation* of two
+   known words or a *fragment* of a known word
+   (:meth:`~zhtext.discover.WordDiscoverer.statuses`). The ``top``
    best words are kept for the table.
 3. **Contexts**: a keyword-in-context concordance of the first ``contexts``
    occurrences of every kept word, ``width`` characters each side within the
@@ -62,6 +63,7 @@ from numba import njit
 from . import __version__
 from .atomic import atomic_open
 from .corpus import ProgressFn, as_corpus
+from .discover import COLLOCATION, FRAGMENT, KNOWN, NEW, STATUS_NAMES
 from .encode import EncodedCorpus, encode
 from .errors import InputError, ZhtextError
 from .keyness import load_background
@@ -69,11 +71,9 @@ from .lexicon import RANKINGS, Lexicon, jieba_safe
 from .ngrams import KeyLayout, _build_index, _find, _pack
 from .svg import FONT_FAMILY, _clean, _text, cluster_svg, dependency_svg
 
-__all__ = ["CorpusFigures", "Report", "build_report", "concordance", "NEW", "KNOWN", "COLLOCATION"]
+__all__ = ["CorpusFigures", "Report", "build_report", "concordance", "NEW", "KNOWN", "COLLOCATION",
+           "FRAGMENT"]
 
-NEW, KNOWN, COLLOCATION = 0, 1, 2
-"""A word's status against the reference dictionary (jieba's)."""
-STATUS_NAMES = ("new", "known", "collocation")
 
 DEFAULT_TOP = 2000
 DEFAULT_NEW_TOP = 500
@@ -331,7 +331,7 @@ class Report:
     title: str
     figures: CorpusFigures
     lexicon: Lexicon                             # the words of the table, in rank order
-    status: tuple[int, ...]                      # NEW, KNOWN or COLLOCATION per word
+    status: tuple[int, ...]                      # NEW, KNOWN, COLLOCATION or FRAGMENT per word
     contexts: tuple                              # per word: ((left, word, right), ...)
     discovered: int                              # words discovered (before --top)
     new_words: int                               # of which new
@@ -428,7 +428,7 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
     lexicon = finder.lexicon_.with_min_length(2).ranked(rank)
     lap("discovery")
     stage("marking new words")
-    status_of = _statuses(finder, lexicon, reference)
+    status_of = _statuses(finder, reference)
     best_new = lexicon.select(np.array([status_of[w] == NEW for w in lexicon.words], bool))
     chosen = set(lexicon.words[:top]) | set(best_new.ranked("score").words[:new_top])
     table = lexicon.select(np.array([w in chosen for w in lexicon.words], bool))
@@ -466,16 +466,12 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
                   parse_note, timings)
 
 
-def _statuses(finder, lexicon: Lexicon, reference) -> dict[str, int]:
-    """NEW, KNOWN or COLLOCATION for every word of ``lexicon``."""
+def _statuses(finder, reference) -> dict[str, int]:
+    """NEW, KNOWN, COLLOCATION or FRAGMENT for every word the finder discovered."""
     from .lexicon import jieba_dictionary
-    from .script import simplified
 
     known_words = [w for path in (reference or [jieba_dictionary()]) for w in Lexicon.load(path).words]
-    new = set(finder.new_words(known_words).words)
-    known = {simplified(w) for w in known_words}
-    return {w: NEW if w in new else KNOWN if simplified(w) in known else COLLOCATION
-            for w in lexicon.words}
+    return dict(zip(finder.lexicon_.words, finder.statuses(known_words).tolist()))
 
 
 def _segmenter(sample: list[str], base, stage):
@@ -662,20 +658,21 @@ def _render(report: Report) -> str:
                  "another and not folded themselves (们, 这, 说).</p></section>")
 
     # lexicon
-    counts = [sum(1 for s in report.status if s == k) for k in range(3)]
+    counts = [sum(1 for s in report.status if s == k) for k in range(len(STATUS_NAMES))]
     parts.append('<section id="lexicon"><h2>Lexicon</h2>')
     parts.append(f"<p>{report.discovered:,} words of two or more characters discovered "
                  f"(min count {report.min_count}), {report.new_words:,} of them new against jieba's "
                  f"dictionary. The table holds {len(lex):,} words, the {report.settings['top']:,} best by "
                  f"{report.settings['rank']} and the {report.settings['new_top']:,} best new words by score: "
                  f'<span class="st-new">{counts[0]:,} new</span>, {counts[1]:,} known, '
-                 f"{counts[2]:,} collocations of two known words. Click a word for its contexts "
+                 f"{counts[2]:,} collocations of two known words, {counts[3]:,} fragments of a known "
+                 "word. Click a word for its contexts "
                  f"(the first {report.settings['contexts']} occurrences), a column head to sort; "
                  f"tick words to export them as a jieba user dictionary.</p>")
     parts.append('<div class="controls"><input id="q" type="search" placeholder="filter words" '
                  'aria-label="filter words"> <select id="status" aria-label="status">'
                  '<option value="">all words</option><option value="0">new</option>'
-                 '<option value="1">known</option><option value="2">collocation</option></select> '
+                 '<option value="1">known</option><option value="2">collocation</option><option value="3">fragment</option></select> '
                  '<label>min count <input id="mincount" type="number" min="0" value="0"></label> '
                  '<button id="tick-new" type="button">tick all new words</button> '
                  '<button id="untick" type="button">untick all</button> '
