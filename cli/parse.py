@@ -15,7 +15,7 @@ from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
 
 METHODS = ("pm", "dmv", "combined")
-DEFAULT_METHOD = "combined"    # above pm on UD GSDSimp dev, and uses the LM on plain lines
+DEFAULT_METHOD = "combined"    # above pm on UD GSDSimp dev, and uses the LM on plain lines (words: dmv)
 CHUNK = 32   # sentences per call of the probe: batches stay full, the progress bar moves
 
 DESCRIPTION = """\
@@ -38,17 +38,17 @@ as SVG (text kept as text: any browser shows the Chinese) or PNG (drawn in a
 font that covers every label: --font PATH, $ZHTEXT_FONT or an installed CJK
 font; without one, an error says so). See docs/pictures.md.
 
---method (dependency trees): combined (default) adds the standardised log arc
+--method (dependency trees): combined adds the standardised log arc
 posteriors of a Dependency Model with Valence (Klein and Manning 2004, learned
 by EM on raw text; --dmv FILE, default the shipped models/zhtext-dmv.npz) to
 the standardised Perturbed-Masking arc scores above, then --decoder; pm: the
 Perturbed-Masking trees alone; dmv: the DMV's Viterbi tree alone (no masked
 LM, no torch). On UD GSDSimp dev's gold words both are well above pm and
 dmv a little above combined (UAS 0.234, 0.225, 0.180; none beats the
-right-chain baseline yet, docs/dependency-model.md): for words, --method dmv
-is the fast choice. Combined stays the default because on a plain line, which
-both parse over its characters, it keeps the masked LM's view of them. The
-DMV's classes are words: give it words (--pretokenized, or a CoNLL-U file).
+right-chain baseline yet, docs/dependency-model.md). The default: dmv for
+words (a CoNLL-U file or --pretokenized: the DMV's classes are words), unless
+--model or --heatmap asks for the masked LM; combined for plain lines, which
+both parse over their characters, so the masked LM's view of them is kept.
 Constituency trees always come from pm.
 
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
@@ -84,7 +84,8 @@ def register(subparsers) -> None:
     parser.add_argument("--method", choices=METHODS,
                         help=f"dependency trees from pm: Perturbed Masking; dmv: the Dependency Model "
                              f"with Valence (no masked LM); combined: both arc scores, standardised and "
-                             f"summed (default: {DEFAULT_METHOD}; constituency trees: pm)")
+                             f"summed (default: dmv for words without --model/--heatmap, else "
+                             f"{DEFAULT_METHOD}; constituency trees: pm)")
     parser.add_argument("--dmv", metavar="FILE",
                         help="dependency model for --method dmv/combined (default: the shipped "
                              "models/zhtext-dmv.npz)")
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sentence < 1:
         raise InputError("--sentence counts from 1")
     if args.method is None:
-        args.method = DEFAULT_METHOD if args.tree == "dependency" else "pm"
+        args.method = _default_method(args)
     if args.method != "pm" and args.tree == "constituency":
         raise InputError(f"--method {args.method} makes dependency trees: use --method pm with "
                          f"--tree constituency")
@@ -163,6 +164,16 @@ def run(args: argparse.Namespace) -> int:
     if args.sentence > len(sentences) and (args.draw or args.heatmap):
         warn(args, f"no sentence {args.sentence} (the input has {len(sentences)}): nothing drawn")
     return 0
+
+
+def _default_method(args: argparse.Namespace) -> str:
+    """pm for constituency trees; for dependency trees over words (a CoNLL-U file or
+    --pretokenized) dmv, better and much faster there, unless the masked LM is asked
+    for (--model, --heatmap); else DEFAULT_METHOD."""
+    if args.tree == "constituency":
+        return "pm"
+    words = args.pretokenized or (args.input != "-" and is_conllu(args.input))
+    return "dmv" if words and args.model is None and not args.heatmap else DEFAULT_METHOD
 
 
 def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:

@@ -366,3 +366,23 @@ def test_cli_dmv_text_input_and_errors(cli, tmp_path, dmv_file):
     constituency = cli("parse", "-", "--method", "dmv", "--dmv", dmv_file, "--tree", "constituency",
                        input="我们\n")
     assert constituency.returncode == 2 and "--method pm" in constituency.stderr
+
+
+def test_cli_parse_default_method_follows_the_input(cli, tmp_path, dmv_file, tiny_lm):
+    """Words (CoNLL-U, --pretokenized) without --model: the DMV's trees; with --model, or on
+    plain lines (parsed over characters): the combined ones."""
+    gold = tmp_path / "gold.conllu"
+    gold.write_text(CONLLU, encoding="utf-8")
+    lm = ["--model", tiny_lm, "--device", "cpu", "--threads", "1"]
+
+    def parsed(*options, source=str(gold), stdin=None):
+        result = cli("parse", source, "--dmv", dmv_file, *options, "-q", input=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+    assert parsed() == parsed("--method", "dmv")
+    words = "我 爱 北京 。\n"
+    assert parsed("--pretokenized", source="-", stdin=words) == \
+        parsed("--pretokenized", "--method", "dmv", source="-", stdin=words)
+    assert parsed(*lm) == parsed(*lm, "--method", "combined")
+    assert parsed(*lm, source="-", stdin="我爱北京。\n") == \
+        parsed(*lm, "--method", "combined", source="-", stdin="我爱北京。\n")
