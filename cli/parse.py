@@ -16,6 +16,9 @@ from .progress import ProgressBar
 
 METHODS = ("pm", "dmv", "combined")
 DEFAULT_METHOD = "combined"    # above pm on UD GSDSimp dev, and uses the LM on plain lines (words: dmv)
+PROBE_DEFAULTS = {"layer": -1, "distance": "euclidean", "device": "auto", "batch_tokens": DEFAULT_BATCH_TOKENS,
+                  "window": DEFAULT_WINDOW, "threads": None}
+"""The masked LM's options and their defaults (None on the command line: given or not)."""
 CHUNK = 32   # sentences per call of the probe: batches stay full, the progress bar moves
 
 DESCRIPTION = """\
@@ -46,9 +49,10 @@ Perturbed-Masking trees alone; dmv: the DMV's Viterbi tree alone (no masked
 LM, no torch). On UD GSDSimp dev's gold words both are well above pm and
 dmv a little above combined (UAS 0.234, 0.225, 0.180; none beats the
 right-chain baseline yet, docs/dependency-model.md). The default: dmv for
-words (a CoNLL-U file or --pretokenized: the DMV's classes are words), unless
---model or --heatmap asks for the masked LM; combined for plain lines, which
-both parse over their characters, so the masked LM's view of them is kept.
+words (a CoNLL-U file or --pretokenized: the DMV's classes are words),
+unless --model, --heatmap or a probe option asks for the masked LM; combined
+for plain lines, which both parse over their characters, so the masked LM's
+view of them is kept.
 Constituency trees always come from pm.
 
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
@@ -91,14 +95,15 @@ def register(subparsers) -> None:
                              "models/zhtext-dmv.npz)")
     parser.add_argument("--pretokenized", action="store_true",
                         help="text input is segmented: words separated by whitespace")
-    probe = parser.add_argument_group("probe")
-    probe.add_argument("--layer", type=int, default=-1,
+    probe = parser.add_argument_group("probe", "options of the masked LM (pm, combined); giving one "
+                                      "asks for it, so words default to combined")
+    probe.add_argument("--layer", type=int,
                        help="hidden layer probed: 1..L, 0 the embeddings, -1 the last (default)")
-    probe.add_argument("--distance", choices=DISTANCES, default="euclidean")
-    probe.add_argument("--device", default="auto", help="auto (CUDA if present, fp16), cpu, cuda")
-    probe.add_argument("--batch-tokens", type=int, default=DEFAULT_BATCH_TOKENS, metavar="N",
+    probe.add_argument("--distance", choices=DISTANCES, help="default: euclidean")
+    probe.add_argument("--device", help="auto (CUDA if present, fp16; default), cpu, cuda")
+    probe.add_argument("--batch-tokens", type=int, metavar="N",
                        help=f"tokens per forward batch, padding included (default: {DEFAULT_BATCH_TOKENS})")
-    probe.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
+    probe.add_argument("--window", type=int, metavar="N",
                        help=f"longest piece window per pass; longer sentences are windowed "
                             f"(default: {DEFAULT_WINDOW})")
     probe.add_argument("--threads", type=int, metavar="N", help="CPU threads for torch")
@@ -123,8 +128,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("brackets hold constituency trees: use --tree constituency, or --format conllu")
     if args.sentence < 1:
         raise InputError("--sentence counts from 1")
+    probe_options = [name for name in PROBE_DEFAULTS if getattr(args, name) is not None]
     if args.method is None:
-        args.method = _default_method(args)
+        args.method = _default_method(args, probe_options)
+    unused = probe_options + (["model"] if args.model else [])
+    if args.method == "dmv" and unused:
+        names = ", ".join("--" + name.replace("_", "-") for name in unused)
+        warn(args, f"--method dmv uses no masked LM: {names} ignored")
+    for name, value in PROBE_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.method != "pm" and args.tree == "constituency":
         raise InputError(f"--method {args.method} makes dependency trees: use --method pm with "
                          f"--tree constituency")
@@ -166,14 +179,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_method(args: argparse.Namespace) -> str:
+def _default_method(args: argparse.Namespace, probe_options: list[str]) -> str:
     """pm for constituency trees; for dependency trees over words (a CoNLL-U file or
     --pretokenized) dmv, better and much faster there, unless the masked LM is asked
-    for (--model, --heatmap); else DEFAULT_METHOD."""
+    for (--model, --heatmap, an option of the probe); else DEFAULT_METHOD."""
     if args.tree == "constituency":
         return "pm"
     words = args.pretokenized or (args.input != "-" and is_conllu(args.input))
-    return "dmv" if words and args.model is None and not args.heatmap else DEFAULT_METHOD
+    asks_for_lm = args.model is not None or args.heatmap or probe_options
+    return "dmv" if words and not asks_for_lm else DEFAULT_METHOD
 
 
 def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:

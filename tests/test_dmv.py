@@ -386,3 +386,5 @@ def test_cli_parse_default_method_follows_the_input(cli, tmp_path, dmv_file, tin
     assert parsed(*lm) == parsed(*lm, "--method", "combined")
     assert parsed(*lm, source="-", stdin="我爱北京。\n") == \
         parsed(*lm, "--method", "combined", source="-", stdin="我爱北京。\n")
+    ignored = cli("parse", str(gold), "--dmv", dmv_file, "--method", "dmv", "--layer", "2", "-q")
+    assert ignored.returncode == 0 and "--layer ignored" in ignored.stderr
