@@ -15,7 +15,7 @@ from .common import add_input_options, add_quiet_option, open_corpus, say, warn
 from .progress import ProgressBar
 
 METHODS = ("pm", "dmv", "combined")
-DEFAULT_METHOD = "combined"    # above pm on UD GSDSimp dev, and uses the LM on plain lines (words: dmv)
+DEFAULT_METHOD = "combined"    # with the masked LM or over characters; otherwise dmv (_default_method)
 PROBE_DEFAULTS = {"layer": -1, "distance": "euclidean", "device": "auto", "batch_tokens": DEFAULT_BATCH_TOKENS,
                   "window": DEFAULT_WINDOW, "threads": None}
 """The masked LM's options and their defaults (None on the command line: given or not)."""
@@ -30,10 +30,11 @@ token that moves it most, beyond what that token does to all others; the root
 is the token the others depend on most), a constituency tree splits each span
 where F across the halves is lowest.
 
-Input: one sentence per line, parsed over characters, or over words with
---pretokenized (words separated by spaces). A CoNLL-U file is recognised and
-parsed over its gold words, keeping its comments, so its output can be scored
-with 'zhtext eval GOLD.conllu OUT.conllu'.
+Input: one sentence per line, cut into words by zhtext's segmenter (the
+shipped base model, or --segmenter FILE; --segmenter none parses characters),
+or already in words with --pretokenized (words separated by spaces). A
+CoNLL-U file is recognised and parsed over its gold words, keeping its
+comments, so its output can be scored with 'zhtext eval GOLD.conllu OUT.conllu'.
 
 Output: CoNLL-U (dependency, ID FORM HEAD filled) or one bracketed tree per
 line (constituency). --draw and --heatmap picture one sentence (--sentence)
@@ -48,11 +49,10 @@ the standardised Perturbed-Masking arc scores above, then --decoder; pm: the
 Perturbed-Masking trees alone; dmv: the DMV's Viterbi tree alone (no masked
 LM, no torch). On UD GSDSimp dev's gold words both are well above pm and
 dmv a little above combined (UAS 0.234, 0.225, 0.180; none beats the
-right-chain baseline yet, docs/dependency-model.md). The default: dmv for
-words (a CoNLL-U file or --pretokenized: the DMV's classes are words),
-unless --model, --heatmap or a probe option asks for the masked LM; combined
-for plain lines, which both parse over their characters, so the masked LM's
-view of them is kept.
+right-chain baseline yet, docs/dependency-model.md). The default: dmv, over
+words (the DMV's classes are words), unless --model, --heatmap or a probe
+option asks for the masked LM, or --segmenter none asks for characters,
+where the DMV knows little: then combined.
 Constituency trees always come from pm.
 
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
@@ -95,6 +95,11 @@ def register(subparsers) -> None:
                              "models/zhtext-dmv.npz)")
     parser.add_argument("--pretokenized", action="store_true",
                         help="text input is segmented: words separated by whitespace")
+    parser.add_argument("--segmenter", metavar="FILE",
+                        help="the segmenter model that cuts plain lines into words before parsing "
+                             "(default: $ZHTEXT_BASE or the shipped models/zhtext-segmenter-base.npz, "
+                             "whose words the shipped DMV was learned on); 'none' parses their "
+                             "characters")
     probe = parser.add_argument_group("probe", "options of the masked LM (pm, combined); giving one "
                                       "asks for it, so words default to combined")
     probe.add_argument("--layer", type=int,
@@ -180,12 +185,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_method(args: argparse.Namespace, probe_options: list[str]) -> str:
-    """pm for constituency trees; for dependency trees over words (a CoNLL-U file or
-    --pretokenized) dmv, better and much faster there, unless the masked LM is asked
-    for (--model, --heatmap, an option of the probe); else DEFAULT_METHOD."""
+    """pm for constituency trees; for dependency trees over words (a CoNLL-U file,
+    --pretokenized, or lines the segmenter cuts) dmv, better and much faster there,
+    unless the masked LM is asked for (--model, --heatmap, an option of the probe);
+    else DEFAULT_METHOD."""
     if args.tree == "constituency":
         return "pm"
-    words = args.pretokenized or (args.input != "-" and is_conllu(args.input))
+    words = args.pretokenized or args.segmenter != "none" or (args.input != "-" and is_conllu(args.input))
     asks_for_lm = args.model is not None or args.heatmap or probe_options
     return "dmv" if words and not asks_for_lm else DEFAULT_METHOD
 
@@ -194,21 +200,40 @@ def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:
     """Sentences to parse and what the probe reads of each.
 
     A CoNLL-U file gives its gold words; a text line gives its words
-    (--pretokenized) or the line itself, whose units are its characters.
+    (--pretokenized), the words the segmenter cuts it into (--segmenter), or,
+    with --segmenter none, the line itself, whose units are its characters.
     """
     if args.input != "-" and is_conllu(args.input):
         sentences = [Sentence(s.forms, [], s.upos, s.comments)
                      for s in read_conllu(args.input, encoding=args.encoding, errors=args.errors)]
         return sentences, [s.forms for s in sentences]
+    cut = None if args.pretokenized else _word_cutter(args)
     sentences, inputs = [], []
     for line in open_corpus(args, [args.input]):
-        forms = line.split() if args.pretokenized else [c for c in line if not c.isspace()]
+        if args.pretokenized or cut is not None:
+            forms = line.split() if cut is None else cut(line)
+        else:
+            forms = [c for c in line if not c.isspace()]
         if forms:
             sentences.append(Sentence(forms, [], [], [f"# text = {''.join(forms)}"]))
-            inputs.append(forms if args.pretokenized else line)
+            inputs.append(line if cut is None and not args.pretokenized else forms)
     if not sentences:
         raise InputError(f"{args.input}: no sentence to parse")
     return sentences, inputs
+
+
+def _word_cutter(args: argparse.Namespace):
+    """``cut(line) -> words`` of --segmenter, or None to parse characters (--segmenter none, or no
+    shipped segmenter: said once)."""
+    if args.segmenter == "none":
+        return None
+    from zhtext.segment import Segmenter, default_base_path
+
+    path = args.segmenter or default_base_path()
+    if args.segmenter is None and not path.exists():
+        warn(args, f"no segmenter model at {path}: plain lines are parsed over their characters")
+        return None
+    return Segmenter.load(path).cut
 
 
 def _run_dmv(args: argparse.Namespace, sentences: list[Sentence], dmv) -> int:

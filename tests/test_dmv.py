@@ -369,8 +369,8 @@ def test_cli_dmv_text_input_and_errors(cli, tmp_path, dmv_file):
 
 
 def test_cli_parse_default_method_follows_the_input(cli, tmp_path, dmv_file, tiny_lm):
-    """Words (CoNLL-U, --pretokenized) without --model: the DMV's trees; with --model, or on
-    plain lines (parsed over characters): the combined ones."""
+    """Words (CoNLL-U, --pretokenized, plain lines cut by the segmenter) without --model: the
+    DMV's trees; with --model, or over characters (--segmenter none): the combined ones."""
     gold = tmp_path / "gold.conllu"
     gold.write_text(CONLLU, encoding="utf-8")
     lm = ["--model", tiny_lm, "--device", "cpu", "--threads", "1"]
@@ -384,7 +384,12 @@ def test_cli_parse_default_method_follows_the_input(cli, tmp_path, dmv_file, tin
     assert parsed("--pretokenized", source="-", stdin=words) == \
         parsed("--pretokenized", "--method", "dmv", source="-", stdin=words)
     assert parsed(*lm) == parsed(*lm, "--method", "combined")
-    assert parsed(*lm, source="-", stdin="我爱北京。\n") == \
-        parsed(*lm, "--method", "combined", source="-", stdin="我爱北京。\n")
+    line = "我们爱北京。\n"
+    plain = parsed(source="-", stdin=line)
+    assert plain == parsed("--method", "dmv", source="-", stdin=line)
+    assert [row.split("\t")[1] for row in plain.splitlines()[1:] if row] == ["我们", "爱", "北京", "。"]
+    characters = parsed(*lm, "--segmenter", "none", source="-", stdin=line)
+    assert characters == parsed(*lm, "--segmenter", "none", "--method", "combined", source="-", stdin=line)
+    assert [row.split("\t")[1] for row in characters.splitlines()[1:] if row] == list("我们爱北京。")
     ignored = cli("parse", str(gold), "--dmv", dmv_file, "--method", "dmv", "--layer", "2", "-q")
     assert ignored.returncode == 0 and "--layer ignored" in ignored.stderr
