@@ -88,8 +88,8 @@ def register(subparsers) -> None:
     parser.add_argument("--method", choices=METHODS,
                         help=f"dependency trees from pm: Perturbed Masking; dmv: the Dependency Model "
                              f"with Valence (no masked LM); combined: both arc scores, standardised and "
-                             f"summed (default: dmv for words without --model/--heatmap, else "
-                             f"{DEFAULT_METHOD}; constituency trees: pm)")
+                             f"summed (default: dmv; {DEFAULT_METHOD} when the masked LM is asked for "
+                             f"or over characters; constituency trees: pm)")
     parser.add_argument("--dmv", metavar="FILE",
                         help="dependency model for --method dmv/combined (default: the shipped "
                              "models/zhtext-dmv.npz)")
@@ -101,7 +101,7 @@ def register(subparsers) -> None:
                              "whose words the shipped DMV was learned on); 'none' parses their "
                              "characters")
     probe = parser.add_argument_group("probe", "options of the masked LM (pm, combined); giving one "
-                                      "asks for it, so words default to combined")
+                                      f"asks for it, so the default method is then {DEFAULT_METHOD}")
     probe.add_argument("--layer", type=int,
                        help="hidden layer probed: 1..L, 0 the embeddings, -1 the last (default)")
     probe.add_argument("--distance", choices=DISTANCES, help="default: euclidean")
@@ -210,13 +210,15 @@ def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:
     cut = None if args.pretokenized else _word_cutter(args)
     sentences, inputs = [], []
     for line in open_corpus(args, [args.input]):
-        if args.pretokenized or cut is not None:
-            forms = line.split() if cut is None else cut(line)
+        if args.pretokenized:
+            forms = line.split()
+        elif cut is not None:
+            forms = cut(line)
         else:
             forms = [c for c in line if not c.isspace()]
         if forms:
             sentences.append(Sentence(forms, [], [], [f"# text = {''.join(forms)}"]))
-            inputs.append(line if cut is None and not args.pretokenized else forms)
+            inputs.append(forms if args.pretokenized or cut is not None else line)
     if not sentences:
         raise InputError(f"{args.input}: no sentence to parse")
     return sentences, inputs
