@@ -511,9 +511,9 @@ def base_weight(chars: float, base_chars: float) -> float:
     """How many characters of the user's text a base model counts as, for a corpus of
     ``chars`` Han characters and a base learned from ``base_chars``:
 
-        W = base_chars                                   if chars <= B
-        W = base_chars · (B / base_chars) ** log2(chars / B)   if B < chars < 2B
-        W = B                                            if chars >= 2B
+        W = base_chars                                        if chars <= B
+        W = base_chars · (B / base_chars) ** log2(chars / B)  if B < chars < 2B
+        W = B                                                 if chars >= 2B
 
     with ``B = BASE_WEIGHT``: the base's whole text while the corpus is too small to
     stand alone, as much text as enough while it is large, and geometrically between
@@ -793,9 +793,9 @@ class Segmenter(tokens.WordCutter):
         this corpus's statistics, counting as its whole text for a corpus of
         at most ``BASE_WEIGHT`` Han characters and as ``BASE_WEIGHT`` characters
         from twice that (:func:`base_weight`, :func:`pool_with_base`): it
-        carries a small corpus and fades before a large one. ``progress(done, total)`` follows the reading
-        (bytes of the files; tasks on a cluster) and ``on_stage(name)``
-        announces each later stage. :func:`learning_memory` projects the peak memory.
+        carries a small corpus and fades before a large one.
+        ``progress(done, total)`` follows the reading (bytes of the files;
+        tasks on a cluster) and ``on_stage(name)`` announces each later stage. :func:`learning_memory` projects the peak memory.
 
         ``slice_chars`` learns from slices of the text and averages the
         models (:meth:`average`).
