@@ -795,7 +795,8 @@ class Segmenter(tokens.WordCutter):
         from twice that (:func:`base_weight`, :func:`pool_with_base`): it
         carries a small corpus and fades before a large one.
         ``progress(done, total)`` follows the reading (bytes of the files;
-        tasks on a cluster) and ``on_stage(name)`` announces each later stage. :func:`learning_memory` projects the peak memory.
+        tasks on a cluster) and ``on_stage(name)`` announces each later stage.
+        :func:`learning_memory` projects the peak memory.
 
         ``slice_chars`` learns from slices of the text and averages the
         models (:meth:`average`).
