@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         import_torch()[0].set_num_threads(args.threads)
     probe = Probe(args.model, device=args.device, layer=args.layer, distance=args.distance,
                   batch_tokens=args.batch_tokens, window=args.window)
-    say(args, f"zhtext parse: {len(sentences):,} sentences, layer {probe.layer} of "
+    say(args, f"zhtext parse: {_sentences(len(sentences))}, layer {probe.layer} of "
               f"{probe.num_layers}, on {probe.device}"
               + (f", with a dependency model of {len(dmv.classes_):,} word classes" if dmv else ""))
     with ProgressBar("parse", unit="sent", enabled=False if args.quiet else None) as bar, \
@@ -224,6 +224,10 @@ def _read(args: argparse.Namespace) -> tuple[list[Sentence], list]:
     return sentences, inputs
 
 
+def _sentences(n: int) -> str:
+    return f"{n:,} sentence" + ("" if n == 1 else "s")
+
+
 def _word_cutter(args: argparse.Namespace):
     """``cut(line) -> words`` of --segmenter, or None to parse characters (--segmenter none, or no
     shipped segmenter: said once)."""
@@ -242,7 +246,7 @@ def _run_dmv(args: argparse.Namespace, sentences: list[Sentence], dmv) -> int:
     """--method dmv: Viterbi trees of the dependency model, no masked LM."""
     if args.decoder != "eisner":
         warn(args, "--method dmv decodes with its own Viterbi chart: --decoder ignored")
-    say(args, f"zhtext parse: {len(sentences):,} sentences, dependency model with "
+    say(args, f"zhtext parse: {_sentences(len(sentences))}, dependency model with "
               f"{len(dmv.classes_):,} word classes")
     with ProgressBar("parse", unit="sent", enabled=False if args.quiet else None) as bar, \
             atomic_open(args.output) as out:
