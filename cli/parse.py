@@ -121,7 +121,7 @@ def register(subparsers) -> None:
                           help="font file for .png pictures (default: $ZHTEXT_FONT, else an installed "
                                "CJK font that covers every label; .svg needs none)")
     add_quiet_option(parser)
-    parser.set_defaults(func=run, reads=("input", "model", "font", "dmv"),
+    parser.set_defaults(func=run, reads=("input", "model", "font", "dmv", "segmenter"),
                         writes=("output", "draw", "heatmap"))
 
 

@@ -68,6 +68,17 @@ def test_output_equal_to_an_input_is_refused(command, tmp_path):
     assert source.read_bytes() == before
 
 
+@pytest.mark.parametrize("option", ["--segmenter", "--dmv"])
+def test_parse_output_equal_to_a_model_it_reads_is_refused(option, tmp_path):
+    name = "zhtext-segmenter-base.npz" if option == "--segmenter" else "zhtext-dmv.npz"
+    model = tmp_path / name
+    shutil.copy(REPO / "models" / name, model)
+    before = model.read_bytes()
+    result = run_cli("parse", str(text_file(tmp_path)), option, str(model), "-o", str(model))
+    assert "is also an input" in one_error_line(result, "parse")
+    assert model.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", sorted(WRITERS))
 def test_missing_folder_is_refused_before_the_work(command, tmp_path):
     source = edges_file(tmp_path) if command == "communities" else text_file(tmp_path)
