@@ -368,14 +368,15 @@ class WordDiscoverer:
         norm = simplified if fold else (lambda word: word)
         known = {norm(word) for word in reference}
         words = self.lexicon_.words
-        longer = self._known_extensions(known, {norm(w) for w in words} - known)
+        folded = [norm(w) for w in words]
+        longer = self._known_extensions(known, set(folded) - known)
         out = np.full(len(words), NEW, np.int8)
-        for i, (word, count) in enumerate(zip(words, self.lexicon_.counts.tolist())):
-            if norm(word) in known:
+        for i, (word, form, count) in enumerate(zip(words, folded, self.lexicon_.counts.tolist())):
+            if form in known:
                 out[i] = KNOWN
             elif self._collocation(word, count, known, norm):
                 out[i] = COLLOCATION
-            elif any(2 * self._count(k) > self._count(word) for k in longer.get(norm(word), ())):
+            elif any(2 * self._count(k) > self._count(word) for k in longer.get(form, ())):
                 out[i] = FRAGMENT
         return out
 
