@@ -20,9 +20,11 @@ chose between the class schemes and between the initializers.
 uas: UD GSDSimp dev with its gold words as input, no gold root, all tokens
 scored (punctuation included) by :func:`zhtext.conllu.score_dependencies`
 (the code of ``zhtext eval``): left chain, right chain, ``pm`` (Perturbed
-Masking with the shipped masked LM, last layer, Eisner: ``zhtext parse``'s
-default), ``dmv`` (Viterbi tree of the DMV), ``combined`` (standardised DMV
-log arc posteriors + standardised PM arc scores, Eisner). Also on the first
+Masking with the shipped masked LM, last layer, Eisner), ``dmv`` (Viterbi
+tree of the DMV, function words made leaves: ``zhtext parse``'s default),
+``combined`` (standardised DMV log arc posteriors + standardised PM arc
+scores, Eisner, function words made leaves); ``*_function_heads``: the same
+trees before function words are made leaves (``content_heads=False``). Also on the first
 and second halves of dev. Timing: DMV parse sentences/s on one CPU thread
 (after a warm-up sentence; numba compiled and cached). Prints one JSON object.
 """
@@ -145,6 +147,7 @@ def uas(args) -> dict:
              "right_chain": [right_chain(len(s.forms)) for s in gold],
              "dmv": [model.parse(s.forms) for s in gold]}
     dmv_s = time.perf_counter() - start
+    trees["dmv_function_heads"] = [model.parse(s.forms, content_heads=False) for s in gold]
     result = {"sentences": len(gold), "words": sum(len(s.forms) for s in gold),
               "model": str(args.model), "model_info": model.info_,
               "dmv_parse_sentences_per_second": round(len(gold) / dmv_s, 1)}
@@ -165,6 +168,8 @@ def uas(args) -> dict:
         start = time.perf_counter()
         trees["combined"] = [combined_tree(model, s.forms, m) for s, m in zip(gold, matrices)]
         result["combined_decode_sentences_per_second"] = round(len(gold) / (time.perf_counter() - start), 1)
+        trees["combined_function_heads"] = [combined_tree(model, s.forms, m, content_heads=False)
+                                            for s, m in zip(gold, matrices)]
     half = len(gold) // 2
     with tempfile.TemporaryDirectory() as folder:
         for part, (lo, hi) in {"all": (0, len(gold)), "first_half": (0, half),

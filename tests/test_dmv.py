@@ -10,7 +10,7 @@ import pytest
 
 from zhtext.conllu import left_chain, right_chain
 from zhtext.dmv import (MAX_CHART_WORDS, DependencyModel, WordClasses, attach_punctuation, cluster_words,
-                        combined_tree, sentences_from_text, standardised)
+                        combined_tree, default_model_path, sentences_from_text, standardised, to_content_heads)
 from zhtext.errors import InputError, ModelError
 from zhtext.trees import eisner
 
@@ -232,10 +232,40 @@ def test_punctuation_keeps_trees_projective():
     assert attach_punctuation([2, 0, -1]) == [2, 0, 2]          # a final mark hangs from the root word
 
 
+def test_function_words_become_leaves():
+    # 北京 的 大学 , the DMV's analysis 北京 ← 的 ← 大学: UD's is 的 ← 北京 ← 大学
+    assert to_content_heads([2, 3, 0], [None, 0, None]) == [3, 1, 0]
+    # 在 北京 上学, 在 the head of its object on its right: 在 ← 北京 ← 上学
+    assert to_content_heads([3, 1, 0], [1, None, None]) == [2, 3, 0]
+    # a function word at the root hands the root to its complement; its other dependents follow
+    assert to_content_heads([2, 0, 2, 3], [None, 1, None, None]) == [3, 3, 0, 3]
+    # a mark is never the complement; an unattached mark (-1) stays unattached
+    assert to_content_heads([2, 0, 2, -1], [None, 1, None, None], [False, False, True, False]) == [0, 1, 1, -1]
+    rng = np.random.default_rng(5)
+    for n in range(1, 7):
+        trees = list(projective_trees(n))
+        for _ in range(30):
+            heads = list(trees[rng.integers(len(trees))])
+            sides = [None if rng.random() < 0.5 else int(rng.integers(2)) for _ in range(n)]
+            done = to_content_heads(heads, sides)
+            assert _is_tree(done) and _is_projective(done)
+            f = int(rng.integers(n))                   # one function word alone: a leaf
+            alone = to_content_heads(heads, [None] * f + [int(rng.integers(2))] + [None] * (n - f - 1))
+            assert _is_tree(alone) and f + 1 not in alone
+
+
+def test_the_shipped_model_makes_function_words_leaves():
+    model = DependencyModel.load(default_model_path())
+    assert list(model.function_words_)[:3] == ["的", "在", "是"] and len(model.function_words_) == 64
+    words = ["北京", "的", "大学"]
+    assert model.parse(words, content_heads=False)[:2] == [2, 3] and model.parse(words) == [3, 1, 0]
+
+
 def test_combined_with_flat_impacts_is_the_dmv_posterior_tree(small_model):
     words = ["他", "说", "，", "这", "是", "好", "的", "开始", "。"]
     flat = np.ones((len(words), len(words))) - np.eye(len(words))
-    assert combined_tree(small_model, words, flat) == eisner(standardised(small_model.arc_scores(words)))
+    assert combined_tree(small_model, words, flat, content_heads=False) == eisner(
+        standardised(small_model.arc_scores(words)))
     z = standardised(small_model.arc_scores(words))
     assert abs(z[0, 1:].sum() + z[1:, 1:].sum()) < 1e-9 and z[:, 0].sum() == 0
 
@@ -366,6 +396,17 @@ def test_cli_dmv_text_input_and_errors(cli, tmp_path, dmv_file):
     constituency = cli("parse", "-", "--method", "dmv", "--dmv", dmv_file, "--tree", "constituency",
                        input="我们\n")
     assert constituency.returncode == 2 and "--method pm" in constituency.stderr
+
+
+def test_cli_function_words_are_leaves_unless_function_heads(cli, tiny_lm):
+    def heads(*options):
+        result = cli("parse", "-", "--pretokenized", *options, "-q", input="北京 的 大学\n")
+        assert result.returncode == 0, result.stderr
+        return [int(row.split("\t")[6]) for row in result.stdout.splitlines() if row and row[0] != "#"], result
+    assert heads()[0] == [3, 1, 0]                                       # the shipped DMV, UD's convention
+    assert heads("--function-heads")[0][:2] == [2, 3]                    # its own tree: 北京 ← 的 ← 大学
+    _, pm = heads("--method", "pm", "--function-heads", "--model", tiny_lm, "--device", "cpu")
+    assert "--function-heads is an option of the dependency model" in pm.stderr
 
 
 def test_cli_parse_default_method_follows_the_input(cli, tmp_path, dmv_file, tiny_lm):

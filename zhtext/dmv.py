@@ -119,7 +119,7 @@ from . import modelfile
 from .errors import InputError, ModelError
 
 __all__ = ["DependencyModel", "WordClasses", "combined_tree", "sentences_from_text", "standardised",
-           "load", "default_model_path", "attach_punctuation", "FORMAT", "VERSION"]
+           "load", "default_model_path", "attach_punctuation", "to_content_heads", "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "zhtext-dmv", 1
 TOP_WORDS, SUFFIX_CLASSES, MIN_SUFFIX_COUNT = 500, 200, 20     # lexical classes (the default)
@@ -130,6 +130,7 @@ ITERATIONS, TOLERANCE, SMOOTHING = 100, 1e-4, 0.01
 INITIALIZER = "best"       # EM from each start of INITIALIZERS, the best on held-out sentences kept
 HELD_OUT_EVERY = 50        # initializer="best": every 50th training sentence judges the starts
 FLOOR = 1e-6               # arc posteriors below this count as this in log scores
+FUNCTION_WORDS = 64        # the most frequent one-character Han words: function words, leaves in the trees
 FIXED_CLASSES = ("<NUM>", "<LATIN>", "<PUNCT>", "<HAN1>", "<HAN2>", "<HAN3+>", "<OTHER>")
 
 IterationFn = Callable[[int, float], None]
@@ -747,6 +748,8 @@ class DependencyModel:
             raise ModelError(f"DependencyModel: parameter shapes do not match {C} classes")
         with np.errstate(divide="ignore"):
             self._cont = np.log(-np.expm1(np.minimum(self.stop_, 0.0)))
+        self.function_words_ = self._function_word_sides()
+        self._side_cache: dict[str, int | None] = {}
         self.info_ = dict(info or {})
         self.history_ = list(history)
 
@@ -763,6 +766,25 @@ class DependencyModel:
     @property
     def _params(self):
         return self.root_, self.stop_, self._cont, self.attach_
+
+    def _function_word_sides(self) -> dict[str, int]:
+        """The function words (the first ``FUNCTION_WORDS`` one-character Han words of their own
+        class, most frequent first), each with the side where the model makes it take dependents
+        (0 left, 1 right: the larger ``P(continue | word, side, no dependent yet)``)."""
+        keys = [w for w in self.classes_.words if len(w) == 1 and _is_han(w)][:FUNCTION_WORDS]
+        return {w: int(self._cont[c, 1, 0] >= self._cont[c, 0, 0])
+                for w, c in ((w, self.classes_.class_of(w)) for w in keys)}
+
+    def _function_sides(self, words: Sequence[str]) -> list[int | None]:
+        """For each word, the complement side of a function word (:attr:`function_words_`) or None."""
+        sides = []
+        for w in words:
+            if w not in self._side_cache:
+                if len(self._side_cache) >= 1_000_000:
+                    self._side_cache.clear()
+                self._side_cache[w] = self.function_words_.get(word_key(w))
+            sides.append(self._side_cache[w])
+        return sides
 
     # -- learning
     @classmethod
@@ -892,14 +914,18 @@ class DependencyModel:
         """Positions of the words that are not punctuation (the DMV's words)."""
         return [i for i, w in enumerate(words) if not self.classes_.is_punctuation(w)]
 
-    def parse(self, words: Sequence[str]) -> list[int]:
+    def parse(self, words: Sequence[str], content_heads: bool = True) -> list[int]:
         """CoNLL-U heads (0 = root, one child of the root) of a sentence: the Viterbi tree of its
-        words, then each punctuation mark attached by :func:`attach_punctuation`."""
+        words, in Universal Dependencies' convention (:func:`to_content_heads`: function words
+        are leaves; ``content_heads=False`` keeps the model's own tree), then each punctuation
+        mark attached by :func:`attach_punctuation`."""
         words = _check_sentence(words)
         content = self._content(words)
         heads = [-1] * len(words)
         for k, h in enumerate(self._parse_content([words[i] for i in content]) if content else []):
             heads[content[k]] = content[h - 1] + 1 if h else 0
+        if content_heads:
+            heads = to_content_heads(heads, self._function_sides(words))
         return attach_punctuation(heads)
 
     def _parse_content(self, words: list[str]) -> list[int]:
@@ -1018,6 +1044,39 @@ def attach_punctuation(heads: list[int]) -> list[int]:
     return heads
 
 
+def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Sequence[bool] = ()) -> list[int]:
+    """A tree in Universal Dependencies' convention, where function words are leaves.
+
+    ``heads``: CoNLL-U heads (0 the root; -1: a punctuation mark not attached
+    yet); ``sides[i]``: None for a content word, else the side (0 left, 1
+    right) where function word ``i`` takes its complement; ``marks[i]``: word
+    ``i`` is a punctuation mark. Left to right, each function word ``f`` with
+    dependents hands its place to its complement ``c``, the nearest dependent
+    on its side (else the nearest one), marks aside: ``c`` takes ``f``'s head, ``f`` and ``f``'s other dependents
+    depend on ``c``. The DMV makes 的 the head of the phrase it closes and 在
+    the head of its object (the function-head analysis that distribution
+    favours), where UD makes 的 and 在 leaves of that phrase and the object:
+
+        [北京 ← 的 ← 大学]  becomes  [的 ← 北京 ← 大学]
+
+    A projective tree stays projective.
+    """
+    heads = list(heads)
+    for f, side in enumerate(sides):
+        if side is None:
+            continue
+        dependents = [d for d, h in enumerate(heads) if h == f + 1 and not (marks and marks[d])]
+        if not dependents:
+            continue
+        preferred = [d for d in dependents if (d > f) == bool(side)] or dependents
+        complement = min(preferred, key=lambda d: abs(d - f))
+        for d, h in enumerate(heads):
+            if h == f + 1 and d != complement:
+                heads[d] = complement + 1
+        heads[complement], heads[f] = heads[f], complement + 1
+    return heads
+
+
 def _crosses(heads: list[int], h: int, d: int) -> bool:
     """Whether an arc h–d would cross an arc of ``heads`` (1-based, 0 the root; -1: none yet)."""
     lo, hi = min(h, d), max(h, d)
@@ -1078,14 +1137,18 @@ def combined_scores(model: DependencyModel, words: Sequence[str], impact: np.nda
 
 
 def combined_tree(model: DependencyModel, words: Sequence[str], impact: np.ndarray,
-                  decoder: str = "eisner") -> list[int]:
-    """CoNLL-U heads of the best tree over :func:`combined_scores` (decoders of :mod:`zhtext.trees`)."""
+                  decoder: str = "eisner", content_heads: bool = True) -> list[int]:
+    """CoNLL-U heads of the best tree over :func:`combined_scores` (decoders of :mod:`zhtext.trees`),
+    in UD's convention (:func:`to_content_heads`) unless ``content_heads=False``."""
     from .trees import DECODERS
     if decoder not in DECODERS:
         raise InputError(f"decoder must be one of {', '.join(DECODERS)}, not {decoder!r}")
     if not len(words):
         return []
-    return DECODERS[decoder](combined_scores(model, words, impact))
+    heads = DECODERS[decoder](combined_scores(model, words, impact))
+    if not content_heads:
+        return heads
+    return to_content_heads(heads, model._function_sides(words), [model.classes_.is_punctuation(w) for w in words])
 
 
 # -- training text -----------------------------------------------------------------------
