@@ -2,6 +2,7 @@
 
     nice -n 5 python benchmarks/bench_dmv.py train [-o models/zhtext-dmv.npz] [--fudan-sentences N]
     nice -n 5 python benchmarks/bench_dmv.py uas [--model models/zhtext-dmv.npz] [--limit N] [--no-pm]
+    nice -n 5 python benchmarks/bench_dmv.py speed
 
 train: the training text is raw People's Daily 1998-01 and the first
 ``--fudan-sentences`` sentences (default 150,000) of ≤ ``MAX_LENGTH`` words of
@@ -20,19 +21,26 @@ chose between the class schemes and between the initializers.
 uas: UD GSDSimp dev with its gold words as input, no gold root, all tokens
 scored (punctuation included) by :func:`zhtext.conllu.score_dependencies`
 (the code of ``zhtext eval``): left chain, right chain, ``pm`` (Perturbed
-Masking with the shipped masked LM, last layer, Eisner), ``dmv`` (Viterbi
-tree of the DMV, function words made leaves: ``zhtext parse``'s default),
-``combined`` (standardised DMV log arc posteriors + standardised PM arc
-scores, Eisner, function words made leaves); ``*_function_heads``: the same
-trees before function words are made leaves (``content_heads=False``). Also on the first
+Masking with the shipped masked LM, last layer, Eisner), ``dmv`` (Eisner over
+the DMV's standardised log arc posteriors + a standardised dependency-length
+prior, function words made leaves: ``zhtext parse``'s default), ``dmv_viterbi``
+(the DMV's most probable tree, function words made leaves), ``combined`` (the
+``dmv`` scores + standardised PM arc scores, Eisner, function words made
+leaves); ``*_function_heads``: the same trees before function words are made
+leaves (``content_heads=False``). Also on the first
 and second halves of dev. Timing: DMV parse sentences/s on one CPU thread
 (after a warm-up sentence; numba compiled and cached). Prints one JSON object.
+
+speed: ``zhtext parse FILE --pretokenized -q -o OUT`` as a user runs it (whole
+process, the default method and models) on 1,000 sentences of 30 words (dev's
+gold words, in order, cut every 30 words): seconds and sentences/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import subprocess
 import hashlib
 import math
 import json
@@ -148,6 +156,7 @@ def uas(args) -> dict:
              "dmv": [model.parse(s.forms) for s in gold]}
     dmv_s = time.perf_counter() - start
     trees["dmv_function_heads"] = [model.parse(s.forms, content_heads=False) for s in gold]
+    trees["dmv_viterbi"] = [model.parse(s.forms, viterbi=True) for s in gold]
     result = {"sentences": len(gold), "words": sum(len(s.forms) for s in gold),
               "model": str(args.model), "model_info": model.info_,
               "dmv_parse_sentences_per_second": round(len(gold) / dmv_s, 1)}
@@ -179,9 +188,27 @@ def uas(args) -> dict:
     return result
 
 
+def speed(args) -> dict:
+    words = [w for s in read_conllu(args.shared / DEV) for w in s.forms]
+    sentences, size = 1000, 30
+    words = (words * (sentences * size // len(words) + 1))[: sentences * size]
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "words.txt", Path(folder) / "trees.conllu"
+        source.write_text("".join(" ".join(words[k: k + size]) + "\n" for k in range(0, len(words), size)),
+                          encoding="utf-8")
+        command = [sys.executable, "-m", "zhtext", "parse", str(source), "--pretokenized", "-q", "-o", str(out)]
+        subprocess.run(command, check=True)                   # warm-up: numba's cache, the page cache
+        start = time.perf_counter()
+        subprocess.run(command, check=True)
+        seconds = time.perf_counter() - start
+        parsed = sum(1 for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("1\t"))
+    return {"sentences": parsed, "words_per_sentence": size, "seconds": round(seconds, 2),
+            "sentences_per_second": round(parsed / seconds, 1), "command": " ".join(command[1:])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("task", choices=("train", "uas"))
+    parser.add_argument("task", choices=("train", "uas", "speed"))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "corpora")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_MODEL, help="train: where to save")
     parser.add_argument("--fudan-sentences", type=int, default=150_000)
@@ -197,7 +224,7 @@ def main() -> None:
                         "(written if absent, read if present: the same sentences and model only)")
     parser.add_argument("--no-pm", action="store_true", help="uas: skip pm and combined (no torch)")
     args = parser.parse_args()
-    result = train(args) if args.task == "train" else uas(args)
+    result = {"train": train, "uas": uas, "speed": speed}[args.task](args)
     print(json.dumps(result, indent=1, ensure_ascii=False))
 
 

@@ -42,19 +42,20 @@ as SVG (text kept as text: any browser shows the Chinese) or PNG (drawn in a
 font that covers every label: --font PATH, $ZHTEXT_FONT or an installed CJK
 font; without one, an error says so). See docs/pictures.md.
 
---method (dependency trees): combined adds the standardised log arc
-posteriors of a Dependency Model with Valence (Klein and Manning 2004, learned
-by EM on raw text; --dmv FILE, default the shipped models/zhtext-dmv.npz) to
-the standardised Perturbed-Masking arc scores above, then --decoder; pm: the
-Perturbed-Masking trees alone; dmv: the DMV's Viterbi tree alone (no masked
-LM, no torch). dmv and combined then make function words (the 64 most
-frequent one-character words: 的, 在, 是 …) leaves, as Universal Dependencies
-does (--function-heads keeps the model's trees). On UD GSDSimp dev's gold
-words dmv beats the right-chain baseline, combined and pm do not (UAS 0.271,
-0.259, 0.252, 0.180; docs/dependency-model.md). The default: dmv, over
-words (the DMV's classes are words), unless --model, --heatmap or a probe
-option asks for the masked LM, or --segmenter none asks for characters,
-where the DMV knows little: then combined.
+--method (dependency trees): dmv: a Dependency Model with Valence (Klein and
+Manning 2004, learned by EM on raw text; --dmv FILE, default the shipped
+models/zhtext-dmv.npz) alone, no masked LM, no torch: Eisner over its
+standardised log arc posteriors plus a standardised prior for short arcs;
+combined: the same scores plus the standardised Perturbed-Masking arc scores
+above, then --decoder; pm: the Perturbed-Masking trees alone. dmv and
+combined then make function words (the 64 most frequent one-character words:
+的, 在, 是 …) leaves, as Universal Dependencies does (--function-heads keeps
+the model's trees). On UD GSDSimp dev's gold words dmv beats the right-chain
+baseline, combined barely, pm not (UAS 0.306, 0.261, 0.259, 0.180;
+docs/dependency-model.md). The default: dmv over words (the DMV's classes
+are words), unless --model, --heatmap or a probe option asks for the masked
+LM, or --segmenter none asks for characters, where the DMV knows little:
+then combined.
 Constituency trees always come from pm.
 
 Cost: a sentence of n tokens needs n + n(n-1)/2 forward passes, packed into
@@ -252,9 +253,9 @@ def _word_cutter(args: argparse.Namespace):
 
 
 def _run_dmv(args: argparse.Namespace, sentences: list[Sentence], dmv) -> int:
-    """--method dmv: Viterbi trees of the dependency model, no masked LM."""
+    """--method dmv: trees of the dependency model alone, no masked LM."""
     if args.decoder != "eisner":
-        warn(args, "--method dmv decodes with its own Viterbi chart: --decoder ignored")
+        warn(args, "--method dmv decodes its own scores with Eisner: --decoder ignored")
     say(args, f"zhtext parse: {_sentences(len(sentences))}, dependency model with "
               f"{len(dmv.classes_):,} word classes")
     with ProgressBar("parse", unit="sent", enabled=False if args.quiet else None) as bar, \

@@ -10,7 +10,8 @@ import pytest
 
 from zhtext.conllu import left_chain, right_chain
 from zhtext.dmv import (MAX_CHART_WORDS, DependencyModel, WordClasses, attach_punctuation, cluster_words,
-                        combined_tree, default_model_path, sentences_from_text, standardised, to_content_heads)
+                        combined_tree, default_model_path, length_scores, sentences_from_text, standardised,
+                        to_content_heads)
 from zhtext.errors import InputError, ModelError
 from zhtext.trees import eisner
 
@@ -89,7 +90,9 @@ def test_inside_outside_equals_brute_force(n):
             marginals[h, d] += np.exp(lp - z)
     assert model.log_likelihood([words]) == pytest.approx(z, abs=1e-9)
     np.testing.assert_allclose(model.posteriors(words), marginals, atol=1e-9)
-    assert model.parse(words) == trees[int(log_probs.argmax())]
+    assert model.parse(words, viterbi=True) == trees[int(log_probs.argmax())]
+    np.testing.assert_allclose(model.tree_scores(words), standardised(np.log(np.maximum(marginals, 1e-6)))
+                               + standardised(length_scores(n)), atol=1e-6)
 
 
 # -- EM ---------------------------------------------------------------------------------
@@ -144,7 +147,7 @@ def test_initializers_start_from_their_chain_and_best_keeps_the_highest_objectiv
     sentences = [w for w, _ in data]
     for start, chain in (("right", right_chain), ("left", left_chain)):
         begun = DependencyModel.fit(sentences, classes=classes, initializer=start, iterations=0)
-        assert all(begun.parse(words) == chain(len(words)) for words in sentences[:50])
+        assert all(begun.parse(words, viterbi=True) == chain(len(words)) for words in sentences[:50])
     best = DependencyModel.fit(sentences, classes=classes)
     choice = best.info_["initializer_choice"]
     scores = choice["log_likelihoods"]
@@ -230,6 +233,13 @@ def test_punctuation_keeps_trees_projective():
             assert [done[t] for t in where] == [full[t] for t in where]
     assert attach_punctuation([-1, -1, -1]) == [2, 3, 0]
     assert attach_punctuation([2, 0, -1]) == [2, 0, 2]          # a final mark hangs from the root word
+
+
+def test_length_scores_prefer_short_arcs():
+    scores = length_scores(4)
+    assert scores[1, 2] == scores[2, 1] == 0.0 and scores[1, 4] == pytest.approx(-np.log(3))
+    assert np.all(scores[0, 1:] == pytest.approx(-np.log(4))) and np.all(np.diag(scores) == 0)
+    assert length_scores(0).shape == (1, 1)
 
 
 def test_function_words_become_leaves():

@@ -59,13 +59,20 @@ planted grammar of the tests the harmonic start wins; on Chinese news, the
 right chain's, though the harmonic start reaches a higher likelihood of the
 training sentences themselves).
 
-**Decoding.** :meth:`DependencyModel.parse` is the Viterbi tree (the same
-chart with max for ⊕, back-pointers), projective with one child of the root.
-:meth:`DependencyModel.arc_scores` gives ``log μ(h → d)`` as an ``(n+1, n+1)``
-matrix in the convention of :mod:`zhtext.trees`; :func:`combined_tree` adds it
-to the Perturbed-Masking scores :func:`zhtext.trees.arc_scores` after
-standardising both (``(S − mean) / std`` over the arcs of the sentence), with
-equal weights fixed a priori, and decodes with Eisner.
+**Decoding.** :meth:`DependencyModel.parse` decodes, with Eisner's
+algorithm, the arc scores :meth:`DependencyModel.tree_scores`
+
+    S(h → d) = standardise(log μ(h → d)) + standardise(−log |h − d|)
+
+the arc posteriors (the tree with the most expected correct arcs, the
+metric's own objective) plus a prior for short dependencies, which the DMV
+lacks (:func:`length_scores`); ``standardise`` maps the arcs of the sentence
+to mean 0 and standard deviation 1, and the weights are equal, fixed a
+priori. ``viterbi=True`` gives the model's most probable tree (the same chart
+with max for ⊕, back-pointers). Both are projective with one child of the
+root. :func:`combined_tree` adds the standardised Perturbed-Masking scores
+:func:`zhtext.trees.arc_scores` to ``S``. Every tree is then put in UD's
+convention, function words as leaves (:func:`to_content_heads`).
 
 **Word classes** (label-free, fixed a priori; :class:`WordClasses`). A
 word's key is its NFKC form with traditional characters folded to simplified
@@ -119,7 +126,7 @@ from . import modelfile
 from .errors import InputError, ModelError
 
 __all__ = ["DependencyModel", "WordClasses", "combined_tree", "sentences_from_text", "standardised",
-           "load", "default_model_path", "attach_punctuation", "to_content_heads", "FORMAT", "VERSION"]
+           "load", "default_model_path", "attach_punctuation", "to_content_heads", "length_scores", "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "zhtext-dmv", 1
 TOP_WORDS, SUFFIX_CLASSES, MIN_SUFFIX_COUNT = 500, 200, 20     # lexical classes (the default)
@@ -914,15 +921,31 @@ class DependencyModel:
         """Positions of the words that are not punctuation (the DMV's words)."""
         return [i for i, w in enumerate(words) if not self.classes_.is_punctuation(w)]
 
-    def parse(self, words: Sequence[str], content_heads: bool = True) -> list[int]:
-        """CoNLL-U heads (0 = root, one child of the root) of a sentence: the Viterbi tree of its
-        words, in Universal Dependencies' convention (:func:`to_content_heads`: function words
-        are leaves; ``content_heads=False`` keeps the model's own tree), then each punctuation
-        mark attached by :func:`attach_punctuation`."""
+    def parse(self, words: Sequence[str], content_heads: bool = True, viterbi: bool = False) -> list[int]:
+        """CoNLL-U heads (0 = root, one child of the root) of a sentence.
+
+        The words (punctuation aside) are decoded by Eisner's algorithm over
+        :meth:`tree_scores` (the arc posteriors with a dependency-length prior);
+        ``viterbi=True`` takes the model's most probable tree instead. Then the
+        tree is put in Universal Dependencies' convention (:func:`to_content_heads`:
+        function words are leaves; ``content_heads=False`` keeps the model's own
+        tree), and each punctuation mark attached by :func:`attach_punctuation`.
+        """
         words = _check_sentence(words)
         content = self._content(words)
+        inner = [words[i] for i in content]
+        if not inner:
+            local = []
+        elif viterbi:
+            local = self._parse_content(inner)
+        else:
+            local = _decode(self._content_posteriors(inner))
+        return self._complete(words, content, local, content_heads)
+
+    def _complete(self, words: list[str], content: list[int], local: list[int], content_heads: bool) -> list[int]:
+        """Full CoNLL-U heads from the heads ``local`` (1-based among the words ``content``)."""
         heads = [-1] * len(words)
-        for k, h in enumerate(self._parse_content([words[i] for i in content]) if content else []):
+        for k, h in enumerate(local):
             heads[content[k]] = content[h - 1] + 1 if h else 0
         if content_heads:
             heads = to_content_heads(heads, self._function_sides(words))
@@ -941,38 +964,47 @@ class DependencyModel:
             previous_root = root
         return heads
 
+    def _content_posteriors(self, words: list[str]) -> np.ndarray:
+        """``(m+1, m+1)`` arc posteriors of words with no punctuation, window by window (the root of
+        a window after the first depends on the most probable root of the window before it)."""
+        m = len(words)
+        mu = np.zeros((m + 1, m + 1))
+        previous = None
+        for start, window in _enumerate_windows(words):
+            local, _ = _posteriors(self.classes_(window), *self._params)
+            k = len(window)
+            mu[start + 1: start + k + 1, start + 1: start + k + 1] = local[1:, 1:]
+            mu[0 if previous is None else previous, start + 1: start + k + 1] = local[0, 1:]
+            previous = start + 1 + int(local[0, 1:].argmax())
+        return mu
+
     def posteriors(self, words: Sequence[str]) -> np.ndarray:
         """``(n+1, n+1)`` arc posteriors ``μ[h, d] = P(h → d | sentence)``, row 0 the root.
 
         Each column sums to 1. A punctuation mark's column is 1 at the head that
-        :meth:`parse` gives it. A sentence longer than ``MAX_CHART_WORDS`` words
-        is computed window by window (the root of a window after the first
-        depends on the most probable root of the window before it, with the
-        posterior of its being its window's root).
+        :meth:`parse` gives it with ``content_heads=False``. A sentence longer
+        than ``MAX_CHART_WORDS`` words is computed window by window (the root of
+        a window after the first depends on the most probable root of the window
+        before it, with the posterior of its being its window's root).
         """
         words = _check_sentence(words)
         n = len(words)
         mu = np.zeros((n + 1, n + 1))
         content = self._content(words)
+        inner = self._content_posteriors([words[i] for i in content]) if content else None
         if len(content) < n:
-            for d, h in enumerate(self.parse(words), 1):
+            for d, h in enumerate(self._complete(words, content, _decode(inner) if content else [], False), 1):
                 mu[h, d] = 1.0
-        if not content:
-            return mu
-        inner = [words[i] for i in content]
-        m = len(inner)
-        local_mu = np.zeros((m + 1, m + 1))
-        previous = None
-        for start, window in _enumerate_windows(inner):
-            local, _ = _posteriors(self.classes_(window), *self._params)
-            k = len(window)
-            local_mu[start + 1: start + k + 1, start + 1: start + k + 1] = local[1:, 1:]
-            local_mu[0 if previous is None else previous, start + 1: start + k + 1] = local[0, 1:]
-            previous = start + 1 + int(local[0, 1:].argmax())
-        index = np.array([0] + [i + 1 for i in content])
-        mu[:, index[1:]] = 0.0
-        mu[np.ix_(index, index[1:])] = local_mu[:, 1:]
+        if content:
+            index = np.array([0] + [i + 1 for i in content])
+            mu[:, index[1:]] = 0.0
+            mu[np.ix_(index, index[1:])] = inner[:, 1:]
         return mu
+
+    def tree_scores(self, words: Sequence[str]) -> np.ndarray:
+        """``standardised(log max(μ, FLOOR)) + standardised(length_scores(n))``: the arc scores
+        :meth:`parse` decodes, in the layout of :mod:`zhtext.trees`."""
+        return _tree_scores(self.posteriors(words))
 
     def arc_scores(self, words: Sequence[str], floor: float = FLOOR) -> np.ndarray:
         """``log max(μ[h, d], floor)``: the DMV's arc scores in the layout of :mod:`zhtext.trees`."""
@@ -1127,13 +1159,41 @@ def standardised(scores: np.ndarray) -> np.ndarray:
     return result
 
 
+def length_scores(n: int) -> np.ndarray:
+    """``−log |h − d|`` for the arcs of an ``n``-word sentence (row 0, the root: ``−log n``).
+
+    A prior for short dependencies, which languages prefer (dependency length
+    minimisation, Futrell, Mahowald and Gibson, PNAS 2015); the DMV has no
+    notion of length beyond its valence.
+    """
+    positions = np.arange(1, n + 1)
+    scores = np.zeros((n + 1, n + 1))
+    with np.errstate(divide="ignore"):
+        scores[1:, 1:] = -np.log(np.abs(positions[:, None] - positions[None, :]))
+    np.fill_diagonal(scores, 0.0)
+    scores[0, 1:] = -math.log(n) if n else 0.0
+    return scores
+
+
+def _tree_scores(mu: np.ndarray) -> np.ndarray:
+    """Arc posteriors and the length prior, standardised, with equal weights (fixed a priori)."""
+    return standardised(np.log(np.maximum(mu, FLOOR))) + standardised(length_scores(mu.shape[0] - 1))
+
+
+def _decode(mu: np.ndarray) -> list[int]:
+    """Eisner's best tree over :func:`_tree_scores` of ``(m+1, m+1)`` arc posteriors."""
+    from .trees import eisner
+    return eisner(_tree_scores(mu))
+
+
 def combined_scores(model: DependencyModel, words: Sequence[str], impact: np.ndarray) -> np.ndarray:
-    """Arc scores ``standardised(log μ_DMV) + standardised(S_PM)`` (equal weights, fixed a priori)."""
+    """Arc scores ``tree_scores + standardised(S_PM)``: the DMV's and Perturbed Masking's, each
+    standardised, with equal weights fixed a priori."""
     from .trees import arc_scores
     impact = np.asarray(impact, dtype=np.float64)
     if impact.shape != (len(words), len(words)):
         raise InputError(f"impact matrix of shape {impact.shape} for a sentence of {len(words)} words")
-    return standardised(model.arc_scores(words)) + standardised(arc_scores(impact))
+    return model.tree_scores(words) + standardised(arc_scores(impact))
 
 
 def combined_tree(model: DependencyModel, words: Sequence[str], impact: np.ndarray,
