@@ -27,8 +27,9 @@ Write one HTML page about a corpus, to open in any browser (no network needed):
   clusters      groups of related words (as 'zhtext cluster-words', on a sample)
   segmentation  sample lines cut by the segmenter learned from a sample of the
                 corpus, pooled with the shipped base model
-  tree          a sample sentence's dependency tree from the shipped masked LM
-                (needs torch: pip install 'zhtext[bert]'; the page says when absent)
+  tree          a sample sentence's dependency tree from the shipped dependency
+                model, as 'zhtext parse' draws it (with --model DIR, combined with
+                that masked LM: needs torch, pip install 'zhtext[bert]')
 
 The lexicon and the contexts come from the whole corpus; the segmenter, the
 clusters and the tree from a sample of lines spread over it (--sample-chars).
@@ -79,11 +80,12 @@ def register(subparsers) -> None:
     sample.add_argument("--no-clusters", action="store_true",
                         help="leave out the word clusters (a few seconds to a minute)")
     sample.add_argument("--no-parse", action="store_true",
-                        help="leave out the dependency tree (loads torch and the masked LM)")
+                        help="leave out the dependency tree")
     sample.add_argument("--sentence", metavar="TEXT",
                         help="the sentence to parse (default: one chosen from the sample)")
     sample.add_argument("--model", metavar="DIR",
-                        help="masked-LM folder for the tree (default: the shipped model)")
+                        help="masked-LM folder whose Perturbed-Masking scores join the dependency "
+                             "model's for the tree (default: none, the dependency model alone)")
     sample.add_argument("--device", default="auto",
                         help="device of the masked LM: auto (CUDA if present), cpu, cuda")
     add_quiet_option(parser)

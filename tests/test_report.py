@@ -217,7 +217,7 @@ def test_sections_filled(report, page):
     html = page.read_text(encoding="utf-8")
     assert report.segmented and all(report.segmented)
     assert len(report.clusters) >= 3 and 'class="zhtext-clusters"' in html
-    if report.parse_svg:                                   # torch and the model are here
+    if report.parse_svg:                                   # the dependency model is here
         assert 'class="zhtext-dependency"' in html and len(report.parse_heads) == len(report.parse_words)
         assert sorted(report.parse_heads).count(0) == 1
     else:
@@ -264,9 +264,16 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def test_tree_absent_without_torch(monkeypatch):
+def test_tree_without_torch_from_the_dependency_model(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)        # import torch now fails
     report = build_report(["宝玉笑道。"] * 30, clusters=False)
+    assert report.parse_svg and sorted(report.parse_heads).count(0) == 1
+    assert "Dependency Model with Valence" in report.parse_note
+
+
+def test_tree_absent_without_torch_when_a_masked_lm_is_asked_for(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    report = build_report(["宝玉笑道。"] * 30, clusters=False, model=str(tmp_path))
     note = report.parse_note                                # zhtext.probe.import_torch's line
     assert note.startswith("absent: ") and "torch" in note and "pip install 'zhtext[bert]'" in note
     assert "\n" not in note and report.parse_svg == "" and report.parse_words[:2] == ("宝玉", "笑道")

@@ -33,9 +33,10 @@ r"""One self-contained HTML page about a corpus: figures, lexicon, contexts, clu
    (:class:`zhtext.segment.Segmenter`, pooled with the shipped base model),
    a few segmented lines, the word clusters (``zhtext cluster-words``' recipe
    on the segmented sample: similarity graph, InfoMap; 50-dimensional vectors
-   to keep it fast) and the sentence whose dependency tree is drawn (a masked
-   LM probed by Perturbed Masking, :class:`zhtext.probe.Probe`, when torch and
-   the model are there; otherwise the page says why).
+   to keep it fast) and the sentence whose dependency tree is drawn (the
+   shipped dependency model, :mod:`zhtext.dmv`, as ``zhtext parse`` does; with
+   ``model``, combined with that masked LM probed by Perturbed Masking, when
+   torch is there; otherwise the page says why).
 
 :class:`Report` holds it all; :meth:`Report.html` writes the page: inline CSS
 and a small inline script (sortable and filterable table, contexts on click,
@@ -386,7 +387,8 @@ def build_report(corpus, *, top: int = DEFAULT_TOP, rank: str = "count", new_top
         default: the shipped base model; None or ``"none"``: no keyness).
     clusters, parse : build the clusters and the tree (``False``: the page says they were skipped).
     sentence : the sentence to parse (default: one chosen from the sample).
-    model, device : the masked LM of the tree (default: the shipped one) and its device.
+    model, device : a masked LM for the tree and its device (default: none, the tree of the
+        shipped dependency model alone; with one, the combined tree of ``zhtext parse``).
     progress, on_stage : ``progress(done, total)`` for the two reading passes (bytes);
         ``on_stage(name)`` announces each stage.
 
@@ -579,20 +581,27 @@ def _parse(segmenter, sample: list[str], sentence: str | None, model, device: st
     if len(words) > PARSE_MAX_WORDS:
         words, note = words[:PARSE_MAX_WORDS], f"its first {PARSE_MAX_WORDS} words; "
     try:
-        from .probe import Probe
-        from .trees import dependency_tree
+        from .dmv import DependencyModel, combined_tree, default_model_path
 
-        probe = Probe(model, device=device)
-        heads = dependency_tree(probe.matrices([words])[0])
-        model_name = Path(str(model)).name if model else "the shipped model"
+        dmv = DependencyModel.load(default_model_path())
+        if model is None:
+            heads = dmv.parse(words)
+            how = "the shipped Dependency Model with Valence (zhtext parse's default), function words as leaves"
+        else:
+            from .probe import Probe
+
+            probe = Probe(model, device=device)
+            heads = combined_tree(dmv, words, probe.matrices([words])[0])
+            how = (f"the shipped Dependency Model with Valence and Perturbed Masking with "
+                   f"{Path(str(model)).name} on {probe.device}, layer {probe.layer} of {probe.num_layers} "
+                   f"(zhtext parse --method combined); Eisner's projective decoder")
     except ZhtextError as err:
         return tuple(words), (), "", f"absent: {err}"
     except (RuntimeError, OSError, ValueError) as err:     # torch or the model failed
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         return tuple(words), (), "", f"absent: the masked language model failed ({first})"
     svg = dependency_svg(words, heads, title="dependency tree: " + " ".join(words))
-    note += (f"Perturbed Masking with {model_name} on {probe.device}, layer {probe.layer} of "
-             f"{probe.num_layers}; Eisner's projective decoder")
+    note += how
     return tuple(words), tuple(heads), svg, note
 
 
