@@ -939,7 +939,7 @@ class DependencyModel:
         elif viterbi:
             local = self._parse_content(inner)
         else:
-            local = _decode(self._content_posteriors(inner))
+            local = _decode_windows(self._window_posteriors(inner))
         return self._complete(words, content, local, content_heads)
 
     def _complete(self, words: list[str], content: list[int], local: list[int], content_heads: bool) -> list[int]:
@@ -964,19 +964,11 @@ class DependencyModel:
             previous_root = root
         return heads
 
-    def _content_posteriors(self, words: list[str]) -> np.ndarray:
-        """``(m+1, m+1)`` arc posteriors of words with no punctuation, window by window (the root of
-        a window after the first depends on the most probable root of the window before it)."""
-        m = len(words)
-        mu = np.zeros((m + 1, m + 1))
-        previous = None
+    def _window_posteriors(self, words: list[str]) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, μ)`` of each window of words with no punctuation: its ``(k+1, k+1)`` arc
+        posteriors, row 0 its root."""
         for start, window in _enumerate_windows(words):
-            local, _ = _posteriors(self.classes_(window), *self._params)
-            k = len(window)
-            mu[start + 1: start + k + 1, start + 1: start + k + 1] = local[1:, 1:]
-            mu[0 if previous is None else previous, start + 1: start + k + 1] = local[0, 1:]
-            previous = start + 1 + int(local[0, 1:].argmax())
-        return mu
+            yield start, _posteriors(self.classes_(window), *self._params)[0]
 
     def posteriors(self, words: Sequence[str]) -> np.ndarray:
         """``(n+1, n+1)`` arc posteriors ``μ[h, d] = P(h → d | sentence)``, row 0 the root.
@@ -991,14 +983,18 @@ class DependencyModel:
         n = len(words)
         mu = np.zeros((n + 1, n + 1))
         content = self._content(words)
-        inner = self._content_posteriors([words[i] for i in content]) if content else None
+        windows = list(self._window_posteriors([words[i] for i in content])) if content else []
         if len(content) < n:
-            for d, h in enumerate(self._complete(words, content, _decode(inner) if content else [], False), 1):
+            for d, h in enumerate(self._complete(words, content, _decode_windows(windows), False), 1):
                 mu[h, d] = 1.0
-        if content:
-            index = np.array([0] + [i + 1 for i in content])
-            mu[:, index[1:]] = 0.0
-            mu[np.ix_(index, index[1:])] = inner[:, 1:]
+        index = np.array([0] + [i + 1 for i in content])
+        previous = None
+        for start, local in windows:
+            k = local.shape[0] - 1
+            rows, columns = index[start + 1: start + k + 1], index[start + 1: start + k + 1]
+            mu[np.ix_(rows, columns)] = local[1:, 1:]
+            mu[0 if previous is None else previous, columns] = local[0, 1:]
+            previous = columns[int(local[0, 1:].argmax())]
         return mu
 
     def tree_scores(self, words: Sequence[str]) -> np.ndarray:
@@ -1094,18 +1090,24 @@ def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Seque
     A projective tree stays projective.
     """
     heads = list(heads)
+    children: list[list[int]] = [[] for _ in range(len(heads) + 1)]     # by 1-based head
+    for d, h in enumerate(heads):
+        if h > 0:
+            children[h].append(d)
     for f, side in enumerate(sides):
-        if side is None:
-            continue
-        dependents = [d for d, h in enumerate(heads) if h == f + 1 and not (marks and marks[d])]
+        dependents = [d for d in children[f + 1] if not (marks and marks[d])] if side is not None else []
         if not dependents:
             continue
         preferred = [d for d in dependents if (d > f) == bool(side)] or dependents
         complement = min(preferred, key=lambda d: abs(d - f))
-        for d, h in enumerate(heads):
-            if h == f + 1 and d != complement:
-                heads[d] = complement + 1
-        heads[complement], heads[f] = heads[f], complement + 1
+        moved = [d for d in children[f + 1] if d != complement] + [f]
+        children[f + 1] = []
+        if heads[f] > 0:
+            children[heads[f]][children[heads[f]].index(f)] = complement
+        heads[complement] = heads[f]
+        for d in moved:
+            heads[d] = complement + 1
+        children[complement + 1] += moved
     return heads
 
 
@@ -1180,10 +1182,20 @@ def _tree_scores(mu: np.ndarray) -> np.ndarray:
     return standardised(np.log(np.maximum(mu, FLOOR))) + standardised(length_scores(mu.shape[0] - 1))
 
 
-def _decode(mu: np.ndarray) -> list[int]:
-    """Eisner's best tree over :func:`_tree_scores` of ``(m+1, m+1)`` arc posteriors."""
+def _decode_windows(windows) -> list[int]:
+    """Heads (1-based among all the windows' words, 0 the root) of Eisner's best tree over
+    :func:`_tree_scores` of each window's arc posteriors (``(start, μ)`` pairs); the root of a
+    window after the first depends on the root of the window before it."""
     from .trees import eisner
-    return eisner(_tree_scores(mu))
+    heads: list[int] = []
+    previous_root = root = 0
+    for start, mu in windows:
+        for d, h in enumerate(eisner(_tree_scores(mu))):
+            heads.append(h + start if h else previous_root)
+            if not h:
+                root = start + d + 1
+        previous_root = root
+    return heads
 
 
 def combined_scores(model: DependencyModel, words: Sequence[str], impact: np.ndarray) -> np.ndarray:
