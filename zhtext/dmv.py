@@ -126,7 +126,8 @@ from . import modelfile
 from .errors import InputError, ModelError
 
 __all__ = ["DependencyModel", "WordClasses", "combined_tree", "sentences_from_text", "standardised",
-           "load", "default_model_path", "attach_punctuation", "to_content_heads", "length_scores", "FORMAT", "VERSION"]
+           "load", "default_model_path", "attach_punctuation", "to_content_heads", "length_scores",
+           "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "zhtext-dmv", 1
 TOP_WORDS, SUFFIX_CLASSES, MIN_SUFFIX_COUNT = 500, 200, 20     # lexical classes (the default)
@@ -942,7 +943,8 @@ class DependencyModel:
             local = _decode_windows(self._window_posteriors(inner))
         return self._complete(words, content, local, content_heads)
 
-    def _complete(self, words: list[str], content: list[int], local: list[int], content_heads: bool) -> list[int]:
+    def _complete(self, words: list[str], content: list[int], local: list[int],
+                  content_heads: bool) -> list[int]:
         """Full CoNLL-U heads from the heads ``local`` (1-based among the words ``content``)."""
         heads = [-1] * len(words)
         for k, h in enumerate(local):
@@ -998,8 +1000,10 @@ class DependencyModel:
         return mu
 
     def tree_scores(self, words: Sequence[str]) -> np.ndarray:
-        """``standardised(log max(μ, FLOOR)) + standardised(length_scores(n))``: the arc scores
-        :meth:`parse` decodes, in the layout of :mod:`zhtext.trees`."""
+        """``standardised(log max(μ, FLOOR)) + standardised(length_scores(n))`` over all the
+        words (the layout of :mod:`zhtext.trees`; :func:`combined_scores` adds Perturbed
+        Masking's to them). :meth:`parse` decodes the same scores over the words without
+        punctuation, window by window."""
         return _tree_scores(self.posteriors(words))
 
     def arc_scores(self, words: Sequence[str], floor: float = FLOOR) -> np.ndarray:
@@ -1080,8 +1084,8 @@ def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Seque
     right) where function word ``i`` takes its complement; ``marks[i]``: word
     ``i`` is a punctuation mark. Left to right, each function word ``f`` with
     dependents hands its place to its complement ``c``, the nearest dependent
-    on its side (else the nearest one), marks aside: ``c`` takes ``f``'s head, ``f`` and ``f``'s other dependents
-    depend on ``c``. The DMV makes 的 the head of the phrase it closes and 在
+    on its side (else the nearest one), marks aside: ``c`` takes ``f``'s head,
+    ``f`` and ``f``'s other dependents depend on ``c``. The DMV makes 的 the head of the phrase it closes and 在
     the head of its object (the function-head analysis that distribution
     favours), where UD makes 的 and 在 leaves of that phrase and the object:
 
@@ -1220,7 +1224,8 @@ def combined_tree(model: DependencyModel, words: Sequence[str], impact: np.ndarr
     heads = DECODERS[decoder](combined_scores(model, words, impact))
     if not content_heads:
         return heads
-    return to_content_heads(heads, model._function_sides(words), [model.classes_.is_punctuation(w) for w in words])
+    marks = [model.classes_.is_punctuation(w) for w in words]
+    return to_content_heads(heads, model._function_sides(words), marks)
 
 
 # -- training text -----------------------------------------------------------------------

@@ -586,7 +586,8 @@ def _parse(segmenter, sample: list[str], sentence: str | None, model, device: st
         dmv = DependencyModel.load(default_model_path())
         if model is None:
             heads = dmv.parse(words)
-            how = "the shipped Dependency Model with Valence (zhtext parse's default), function words as leaves"
+            how = ("the shipped Dependency Model with Valence (zhtext parse's default), "
+                   "function words as leaves")
         else:
             from .probe import Probe
 
