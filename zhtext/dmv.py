@@ -757,7 +757,6 @@ class DependencyModel:
         with np.errstate(divide="ignore"):
             self._cont = np.log(-np.expm1(np.minimum(self.stop_, 0.0)))
         self.function_words_ = self._function_word_sides()
-        self._side_cache: dict[str, int | None] = {}
         self.info_ = dict(info or {})
         self.history_ = list(history)
 
@@ -785,14 +784,7 @@ class DependencyModel:
 
     def _function_sides(self, words: Sequence[str]) -> list[int | None]:
         """For each word, the complement side of a function word (:attr:`function_words_`) or None."""
-        sides = []
-        for w in words:
-            if w not in self._side_cache:
-                if len(self._side_cache) >= 1_000_000:
-                    self._side_cache.clear()
-                self._side_cache[w] = self.function_words_.get(word_key(w))
-            sides.append(self._side_cache[w])
-        return sides
+        return [self.function_words_.get(word_key(w)) for w in words]
 
     # -- learning
     @classmethod
@@ -955,16 +947,8 @@ class DependencyModel:
 
     def _parse_content(self, words: list[str]) -> list[int]:
         """Viterbi heads (1-based within ``words``) of words with no punctuation, windowed when long."""
-        heads: list[int] = []
-        previous_root = root = 0
-        for start, window in _enumerate_windows(words):
-            local, _ = _viterbi(self.classes_(window), *self._params)
-            for d, h in enumerate(local.tolist()):
-                heads.append(h + 1 + start if h >= 0 else previous_root)
-                if h < 0:
-                    root = start + d + 1
-            previous_root = root
-        return heads
+        return _join_windows((start, [h + 1 for h in _viterbi(self.classes_(window), *self._params)[0].tolist()])
+                             for start, window in _enumerate_windows(words))
 
     def _window_posteriors(self, words: list[str]) -> Iterator[tuple[int, np.ndarray]]:
         """``(start, μ)`` of each window of words with no punctuation: its ``(k+1, k+1)`` arc
@@ -1187,14 +1171,20 @@ def _tree_scores(mu: np.ndarray) -> np.ndarray:
 
 
 def _decode_windows(windows) -> list[int]:
-    """Heads (1-based among all the windows' words, 0 the root) of Eisner's best tree over
-    :func:`_tree_scores` of each window's arc posteriors (``(start, μ)`` pairs); the root of a
-    window after the first depends on the root of the window before it."""
+    """Heads of Eisner's best tree over :func:`_tree_scores` of each window's arc posteriors
+    (``(start, μ)`` pairs), joined by :func:`_join_windows`."""
     from .trees import eisner
+    return _join_windows((start, eisner(_tree_scores(mu))) for start, mu in windows)
+
+
+def _join_windows(pieces) -> list[int]:
+    """Heads (1-based among all the windows' words, 0 the root) from ``(start, heads)`` of each
+    window (1-based within it, 0 its root): the root of a window after the first depends on
+    the root of the window before it."""
     heads: list[int] = []
     previous_root = root = 0
-    for start, mu in windows:
-        for d, h in enumerate(eisner(_tree_scores(mu))):
+    for start, local in pieces:
+        for d, h in enumerate(local):
             heads.append(h + start if h else previous_root)
             if not h:
                 root = start + d + 1
