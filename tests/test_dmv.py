@@ -10,8 +10,8 @@ import pytest
 
 from zhtext.conllu import left_chain, right_chain
 from zhtext.dmv import (MAX_CHART_WORDS, DependencyModel, WordClasses, attach_punctuation, cluster_words,
-                        combined_tree, default_model_path, length_scores, sentences_from_text, standardised,
-                        to_content_heads)
+                        combined_tree, default_model_path, function_word_sides, length_scores,
+                        sentences_from_text, standardised, to_content_heads)
 from zhtext.errors import InputError, ModelError
 from zhtext.trees import eisner
 
@@ -221,18 +221,32 @@ def test_punctuation_keeps_trees_projective():
     rng = np.random.default_rng(3)
     for n in range(2, 8):
         trees = list(projective_trees(n))
-        for _ in range(20):
+        for _ in range(40):
             heads = list(trees[rng.integers(len(trees))])
-            marks = set(rng.choice(n + 3, size=3, replace=False).tolist())
-            where = [t for t in range(n + 3) if t not in marks]         # the words' positions, 0-based
-            full = [-1] * (n + 3)
+            marks = set(rng.choice(n + 4, size=4, replace=False).tolist())
+            where = [t for t in range(n + 4) if t not in marks]         # the words' positions, 0-based
+            full, words = [-1] * (n + 4), [str(rng.choice(list("，。、（）《》“”"))) for _ in range(n + 4)]
             for k, t in enumerate(where):
                 full[t] = 0 if heads[k] == 0 else where[heads[k] - 1] + 1
-            done = attach_punctuation(full)
+                words[t] = "词"
+            done = attach_punctuation(full, words)
             assert _is_tree(done) and _is_projective(done)
             assert [done[t] for t in where] == [full[t] for t in where]
-    assert attach_punctuation([-1, -1, -1]) == [2, 3, 0]
-    assert attach_punctuation([2, 0, -1]) == [2, 0, 2]          # a final mark hangs from the root word
+    assert attach_punctuation([-1, -1, -1], ["。", "。", "。"]) == [2, 3, 0]
+    assert attach_punctuation([], []) == []
+
+
+def test_punctuation_follows_universal_dependencies():
+    # 他 说 ， 北京 、 上海 和 “ 广州 大学 ” 好 。  (a right-branching tree over the words)
+    words = ["他", "说", "，", "北京", "、", "上海", "“", "广州", "大学", "”", "好", "。"]
+    heads = [2, 0, -1, 6, -1, 9, -1, 9, 11, -1, 2, -1]
+    done = attach_punctuation(heads, words)
+    assert done[2] == 2                       # ， on the word before it
+    assert done[4] == 6                       # 、 on the conjunct it introduces
+    assert done[6] == done[9] == 9            # “ and ” on the head of what they enclose
+    assert done[11] == 2                      # the final mark on the root word
+    assert attach_punctuation([-1, 0], ["（", "好"]) == [2, 0]    # an unclosed mark: inside its pair
+    assert attach_punctuation([-1, 0], ["，", "好"]) == [2, 0]    # a mark that opens the sentence
 
 
 def test_length_scores_prefer_short_arcs():
@@ -249,6 +263,8 @@ def test_function_words_become_leaves():
     assert to_content_heads([3, 1, 0], [1, None, None]) == [2, 3, 0]
     # a function word at the root hands the root to its complement; its other dependents follow
     assert to_content_heads([2, 0, 2, 3], [None, 1, None, None]) == [3, 3, 0, 3]
+    # 北京 → 和 → 上海, 和 with its complement on the right but no dependent there: a leaf of its head
+    assert to_content_heads([2, 3, 0], [None, 1, None]) == [3, 3, 0]
     # a mark is never the complement; an unattached mark (-1) stays unattached
     assert to_content_heads([2, 0, 2, -1], [None, 1, None, None], [False, False, True, False]) == [0, 1, 1, -1]
     rng = np.random.default_rng(5)
@@ -262,6 +278,14 @@ def test_function_words_become_leaves():
             f = int(rng.integers(n))                   # one function word alone: a leaf
             alone = to_content_heads(heads, [None] * f + [int(rng.integers(2))] + [None] * (n - f - 1))
             assert _is_tree(alone) and f + 1 not in alone
+
+
+def test_function_word_sides_come_from_phrase_boundaries():
+    classes = WordClasses(["的", "和", "书"])
+    text = [["他", "的", "，", "书"], ["，", "和", "书"], ["书", "的"], ["书", "和", "书"]]
+    assert function_word_sides(text, classes) == {"的": 0, "和": 1, "书": 0}
+    model = DependencyModel.fit(text * 5, iterations=2)
+    assert model.function_words_["的"] == 0 and model.function_words_["和"] == 1
 
 
 def test_the_shipped_model_makes_function_words_leaves():

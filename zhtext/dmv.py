@@ -91,11 +91,17 @@ lexical classes, whose held-out log-likelihood of the *words* is higher
 (``benchmarks/bench_dmv.py``, docs/dependency-model.md). A word never seen gets
 a class by the same rules.
 
+**Function words** (:func:`function_word_sides`): the 64 most frequent
+one-character words, each with the side of its complement, read off raw
+text: the side away from the phrase boundaries (punctuation, sentence ends)
+it stands next to. :func:`to_content_heads` makes them leaves.
+
 **Punctuation** is left out of the model, as Klein and Manning did: EM reads
-the sentences without it, the DMV parses the other words, and each mark then
-depends on the highest ancestor of its neighbour it can reach without crossing
-an arc (:func:`attach_punctuation`): a sentence-final mark on the root word, a
-comma on the head of the phrase it closes.
+the sentences without it, the DMV parses the other words, and the marks are
+then attached by Universal Dependencies' rules (:func:`attach_punctuation`):
+paired marks on the head of what they enclose, ``、`` on the conjunct it
+introduces, a sentence-final mark on the root word, any other on the word
+before it; projectively.
 
 **Long sentences.** The chart is cubic: a sentence of more than
 ``MAX_CHART_WORDS`` (256) words is cut into consecutive windows of at most
@@ -126,10 +132,10 @@ from . import modelfile
 from .errors import InputError, ModelError
 
 __all__ = ["DependencyModel", "WordClasses", "combined_tree", "sentences_from_text", "standardised",
-           "load", "default_model_path", "attach_punctuation", "to_content_heads", "length_scores",
-           "FORMAT", "VERSION"]
+           "load", "default_model_path", "attach_punctuation", "to_content_heads", "function_word_sides",
+           "length_scores", "FORMAT", "VERSION"]
 
-FORMAT, VERSION = "zhtext-dmv", 1
+FORMAT, VERSION = "zhtext-dmv", 2     # 2: the function words and their sides saved
 TOP_WORDS, SUFFIX_CLASSES, MIN_SUFFIX_COUNT = 500, 200, 20     # lexical classes (the default)
 CLUSTERS, CLUSTER_WORDS, MIN_CLUSTER_COUNT, CONTEXT_WORDS = 64, 5000, 5, 500   # classes="clusters"
 MAX_LENGTH = 20            # longest training sentence read by EM (words)
@@ -746,7 +752,8 @@ class DependencyModel:
     """
 
     def __init__(self, classes: WordClasses, root: np.ndarray, stop: np.ndarray, attach: np.ndarray,
-                 info: dict | None = None, history: Sequence[float] = ()):
+                 function_words: Mapping[str, int] | None = None, info: dict | None = None,
+                 history: Sequence[float] = ()):
         C = len(classes)
         self.classes_ = classes
         self.root_ = np.ascontiguousarray(root, dtype=np.float64)
@@ -756,13 +763,13 @@ class DependencyModel:
             raise ModelError(f"DependencyModel: parameter shapes do not match {C} classes")
         with np.errstate(divide="ignore"):
             self._cont = np.log(-np.expm1(np.minimum(self.stop_, 0.0)))
-        self.function_words_ = self._function_word_sides()
+        self.function_words_ = dict(function_words or {})
         self.info_ = dict(info or {})
         self.history_ = list(history)
 
     def __getstate__(self) -> dict:
         return {"classes": self.classes_, "root": self.root_, "stop": self.stop_, "attach": self.attach_,
-                "info": self.info_, "history": self.history_}
+                "function_words": self.function_words_, "info": self.info_, "history": self.history_}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
@@ -773,14 +780,6 @@ class DependencyModel:
     @property
     def _params(self):
         return self.root_, self.stop_, self._cont, self.attach_
-
-    def _function_word_sides(self) -> dict[str, int]:
-        """The function words (the first ``FUNCTION_WORDS`` one-character Han words of their own
-        class, most frequent first), each with the side where the model makes it take dependents
-        (0 left, 1 right: the larger ``P(continue | word, side, no dependent yet)``)."""
-        keys = [w for w in self.classes_.words if len(w) == 1 and _is_han(w)][:FUNCTION_WORDS]
-        return {w: int(self._cont[c, 1, 0] >= self._cont[c, 0, 0])
-                for w, c in ((w, self.classes_.class_of(w)) for w in keys)}
 
     def _function_sides(self, words: Sequence[str]) -> list[int | None]:
         """For each word, the complement side of a function word (:attr:`function_words_`) or None."""
@@ -850,6 +849,7 @@ class DependencyModel:
             classes = WordClasses.fit(given, clusters=CLUSTERS)
         elif not isinstance(classes, WordClasses):
             raise InputError("classes must be a WordClasses, an int, 'clusters' or None")
+        function_words = function_word_sides(given, classes)
         del given
         held: list[list[str]] = []
         if initializer == "best" and len(kept) >= 2:
@@ -869,7 +869,8 @@ class DependencyModel:
                    if held else {}),
                 "seconds": round(time.perf_counter() - started, 1)}
         single = [a.astype(np.float32) for a in (model.root_, model.stop_, model.attach_)]
-        return cls(classes, *single, info=info, history=history)   # float32, as saved: load gives the same trees
+        return cls(classes, *single, function_words, info=info,       # float32, as saved: load gives the same trees
+                   history=history)
 
     @classmethod
     def _em(cls, classes: WordClasses, flat, offsets, initializer: str, iterations: int, tolerance: float,
@@ -943,7 +944,7 @@ class DependencyModel:
             heads[content[k]] = content[h - 1] + 1 if h else 0
         if content_heads:
             heads = to_content_heads(heads, self._function_sides(words))
-        return attach_punctuation(heads)
+        return attach_punctuation(heads, words)
 
     def _parse_content(self, words: list[str]) -> list[int]:
         """Viterbi heads (1-based within ``words``) of words with no punctuation, windowed when long."""
@@ -999,7 +1000,8 @@ class DependencyModel:
         """Write the model as ``.npz`` (log probabilities in float32, a JSON header; no pickle,
         :mod:`zhtext.modelfile`), atomically."""
         text = {"words": "\n".join(f"{w}\t{n}" for w, n in self.classes_.words.items()),
-                "suffixes": "\n".join(f"{x}\t{n}" for x, n in self.classes_.suffixes.items())}
+                "suffixes": "\n".join(f"{x}\t{n}" for x, n in self.classes_.suffixes.items()),
+                "function_words": "\n".join(f"{w}\t{side}" for w, side in self.function_words_.items())}
         modelfile.write(path, FORMAT, VERSION, {"info": self.info_, "history": self.history_},
                         {"root": self.root_.astype(np.float32), "stop": self.stop_.astype(np.float32),
                          "attach": self.attach_.astype(np.float32),
@@ -1009,55 +1011,145 @@ class DependencyModel:
     def load(cls, path: str | os.PathLike) -> DependencyModel:
         """Read a model written by :meth:`save`; :class:`ModelError` (one line naming the file) if it
         is missing, corrupt or of another version."""
-        header, data = modelfile.read(path, FORMAT, VERSION, ("words", "suffixes", "root", "stop", "attach"),
-                                      "dependency model")
+        header, data = modelfile.read(path, FORMAT, VERSION, ("words", "suffixes", "function_words", "root",
+                                                              "stop", "attach"), "dependency model")
         try:
-            words, suffixes = (bytes(data[name]).decode("utf-8") for name in ("words", "suffixes"))
+            words, suffixes, function_words = (bytes(data[name]).decode("utf-8")
+                                               for name in ("words", "suffixes", "function_words"))
         except UnicodeDecodeError:
             raise ModelError(f"{path}: corrupt dependency model (bad word classes)") from None
         arrays = {name: data[name] for name in ("root", "stop", "attach")}
         try:
             classes = WordClasses(dict(line.split("\t") for line in words.split("\n")) if words else {},
                                   dict(line.split("\t") for line in suffixes.split("\n")) if suffixes else {})
+            sides = {w: int(side) for w, side in (line.split("\t") for line in function_words.split("\n"))
+                     } if function_words else {}
+            if set(sides.values()) - {0, 1}:
+                raise ValueError
         except (ValueError, InputError):
             raise ModelError(f"{path}: corrupt dependency model (bad word classes)") from None
         if any(a.dtype != np.float32 for a in arrays.values()) or not all(
                 np.all(np.isfinite(a) | (a == -np.inf)) and np.all(a <= 0) for a in arrays.values()):
             raise ModelError(f"{path}: corrupt dependency model (bad arrays)")
         try:
-            return cls(classes, arrays["root"], arrays["stop"], arrays["attach"],
+            return cls(classes, arrays["root"], arrays["stop"], arrays["attach"], sides,
                        info={"name": os.path.basename(str(path)), **header.get("info", {})},
                        history=header.get("history", []))
         except (ModelError, InputError) as err:
             raise ModelError(f"{path}: corrupt dependency model ({err})") from None
 
 
-def attach_punctuation(heads: list[int]) -> list[int]:
+OPENING, CLOSING = ("Ps", "Pi"), ("Pe", "Pf")     # Unicode categories of paired marks: （《“ and ）》”
+ENUMERATION_COMMA = "、"
+
+
+def attach_punctuation(heads: list[int], words: Sequence[str]) -> list[int]:
     """Complete a projective tree whose punctuation marks have head -1 (CoNLL-U heads otherwise).
 
-    Each mark, left to right, depends on the highest ancestor of the token
-    before it that it can reach without crossing an arc (for a sentence-final
-    mark, the root word; after a clause, the head of the largest phrase that
-    ends there); marks that open the sentence, right to left, on the highest
-    such ancestor of the token after them. The tree stays projective. With no
-    word at all, the marks form a right chain.
+    Universal Dependencies' rules for punctuation (a mark depends on the head
+    of the phrase it delimits), fixed a priori, in this order:
+
+    1. a paired mark (opening ``（《“``: Unicode categories Ps, Pi; closing
+       ``）》”``: Pe, Pf; matched innermost first) depends on the highest
+       ancestor of the first word after the opening mark that lies inside the
+       pair, its closing partner on the same word; an unmatched opening
+       mark's pair runs to the end of the sentence;
+    2. ``、`` on the highest ancestor of the next word that lies after it
+       (the conjunct it introduces);
+    3. marks after the last word (``。``, ``？``) on the root word;
+    4. any other mark (``，``, ``：``) on the nearest word before it (after
+       it, for marks that open the sentence).
+
+    Every step only takes an arc that crosses none (else the mark falls to
+    the next rule; at the last, to the adjacent token), so the tree stays
+    projective. With no word at all, the marks form a right chain.
     """
     heads = list(heads)
     n = len(heads)
     if all(h < 0 for h in heads):
         return [t + 1 for t in range(1, n)] + [0] if n else []
-    first = next(i for i, h in enumerate(heads) if h >= 0)
-    order = [p for p in range(first + 1, n) if heads[p] < 0] + list(range(first - 1, -1, -1))
-    for p in order:
-        node = p + 2 if p < first else p          # the neighbour toward the words (1-based)
-        best = node
-        while heads[node - 1] > 0:
-            node = heads[node - 1]
-            if _crosses(heads, node, p + 1):
-                break
-            best = node
-        heads[p] = best
+    marks = [p for p, h in enumerate(heads) if h < 0]
+    categories = [unicodedata.category(words[p][0]) if len(words[p]) == 1 else "" for p in range(n)]
+    for opening, closing in _pairs(marks, categories, n):
+        word = next((t for t in range(opening + 1, closing) if t not in marks), None)
+        if word is not None:
+            _attach(heads, opening, _highest(heads, opening, word, lambda h: opening < h - 1 < closing))
+            if closing < n and heads[opening] > 0:
+                _attach(heads, closing, heads[opening])
+    for p in marks:
+        if heads[p] < 0 and words[p] == ENUMERATION_COMMA:
+            word = next((t for t in range(p + 1, n) if t not in marks), None)
+            if word is not None:
+                _attach(heads, p, _highest(heads, p, word, lambda h: h - 1 > p))
+    root, last = heads.index(0) + 1, max(t for t in range(n) if t not in marks)
+    for p in marks:
+        if heads[p] < 0 and p > last:
+            _attach(heads, p, root)
+    for p in marks:
+        if heads[p] < 0:
+            before = [t for t in range(p) if t not in marks]
+            word = before[-1] if before else next(t for t in range(p + 1, n) if t not in marks)
+            if not _attach(heads, p, word + 1):
+                heads[p] = p if before else p + 2
     return heads
+
+
+def _pairs(marks: list[int], categories: list[str], n: int) -> list[tuple[int, int]]:
+    """``(opening, closing)`` positions of the paired marks, outermost first; ``closing = n`` for an
+    opening mark never closed."""
+    pairs, open_marks = [], []
+    for p in marks:
+        if categories[p] in OPENING:
+            open_marks.append(p)
+        elif categories[p] in CLOSING and open_marks:
+            pairs.append((open_marks.pop(), p))
+    return sorted(pairs + [(p, n) for p in open_marks])
+
+
+def _highest(heads: list[int], mark: int, word: int, allowed: Callable[[int], bool]) -> int:
+    """The highest ancestor of ``word`` (0-based; the answer 1-based) that ``allowed`` accepts and that
+    ``mark`` can depend on without crossing an arc, climbing from ``word`` itself."""
+    best = node = word + 1
+    while heads[node - 1] > 0 and allowed(heads[node - 1]):
+        node = heads[node - 1]
+        if not _crosses(heads, node, mark + 1):
+            best = node
+    return best
+
+
+def _attach(heads: list[int], mark: int, head: int) -> bool:
+    """``heads[mark] = head`` (1-based) unless the arc would cross one; whether it was taken."""
+    if _crosses(heads, head, mark + 1):
+        return False
+    heads[mark] = head
+    return True
+
+
+def function_word_sides(sentences: Iterable[Sequence[str]], classes: WordClasses) -> dict[str, int]:
+    """The function words and the side where each takes its complement (0 left, 1 right).
+
+    The function words are the first ``FUNCTION_WORDS`` one-character Han
+    words that are classes of their own (the most frequent first). A word
+    whose complement follows it cannot end a phrase, so it seldom stands just
+    before a phrase boundary (在, 和, 被, 也 follow ``，`` far more often than
+    they precede it); a word that closes the phrase on its left seldom stands
+    just after one (的, 了, 中, 上)::
+
+        side(f) = 1  if  #(boundary f) > #(f boundary)  else 0
+
+    counted in ``sentences`` (tokenized, punctuation kept), a boundary being a
+    punctuation mark or the start or end of the sentence. Label-free, from
+    raw text alone.
+    """
+    keys = [w for w in classes.words if len(w) == 1 and _is_han(w)][:FUNCTION_WORDS]
+    before, after = dict.fromkeys(keys, 0), dict.fromkeys(keys, 0)
+    for sentence in sentences:
+        sentence_keys = [word_key(w) for w in sentence]
+        for i, key in enumerate(sentence_keys):
+            if key in before:
+                before[key] += i == 0 or _is_punctuation_key(sentence_keys[i - 1])
+                after[key] += i + 1 == len(sentence_keys) or _is_punctuation_key(sentence_keys[i + 1])
+    return {key: int(before[key] > after[key]) for key in keys}
 
 
 def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Sequence[bool] = ()) -> list[int]:
@@ -1068,12 +1160,17 @@ def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Seque
     right) where function word ``i`` takes its complement; ``marks[i]``: word
     ``i`` is a punctuation mark. Left to right, each function word ``f`` with
     dependents hands its place to its complement ``c``, the nearest dependent
-    on its side (else the nearest one), marks aside: ``c`` takes ``f``'s head,
-    ``f`` and ``f``'s other dependents depend on ``c``. The DMV makes 的 the head of the phrase it closes and 在
-    the head of its object (the function-head analysis that distribution
-    favours), where UD makes 的 and 在 leaves of that phrase and the object:
+    on its side, marks aside: ``c`` takes ``f``'s head, ``f`` and ``f``'s
+    other dependents depend on ``c``. With no dependent on that side, ``f``'s
+    head is its complement when it lies there: ``f``'s dependents move to that
+    head and ``f`` stays its leaf; otherwise the nearest dependent is ``c``.
+    The DMV makes 的 the head of the phrase it closes and 在 the head of its
+    object (the function-head analysis that distribution favours), and in a
+    right-branching analysis 和 heads the first conjunct, where UD makes them
+    leaves of that phrase, of the object and of the second conjunct:
 
         [北京 ← 的 ← 大学]  becomes  [的 ← 北京 ← 大学]
+        [北京 ← 和 ← 上海]  becomes  [北京 ← 上海, 和 ← 上海]
 
     A projective tree stays projective.
     """
@@ -1086,8 +1183,11 @@ def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Seque
         dependents = [d for d in children[f + 1] if not (marks and marks[d])] if side is not None else []
         if not dependents:
             continue
-        preferred = [d for d in dependents if (d > f) == bool(side)] or dependents
-        complement = min(preferred, key=lambda d: abs(d - f))
+        preferred = [d for d in dependents if (d > f) == bool(side)]
+        if not preferred and heads[f] > 0 and (heads[f] - 1 > f) == bool(side):
+            _hand_dependents_to_head(heads, children, f)
+            continue
+        complement = min(preferred or dependents, key=lambda d: abs(d - f))
         moved = [d for d in children[f + 1] if d != complement] + [f]
         children[f + 1] = []
         if heads[f] > 0:
@@ -1097,6 +1197,15 @@ def to_content_heads(heads: list[int], sides: Sequence[int | None], marks: Seque
             heads[d] = complement + 1
         children[complement + 1] += moved
     return heads
+
+
+def _hand_dependents_to_head(heads: list[int], children: list[list[int]], f: int) -> None:
+    """Word ``f`` becomes a leaf: its dependents depend on its head instead (a projective tree stays so)."""
+    head = heads[f]
+    for d in children[f + 1]:
+        heads[d] = head
+    children[head] += children[f + 1]
+    children[f + 1] = []
 
 
 def _crosses(heads: list[int], h: int, d: int) -> bool:
