@@ -1069,29 +1069,39 @@ def attach_punctuation(heads: list[int], words: Sequence[str]) -> list[int]:
     if all(h < 0 for h in heads):
         return [t + 1 for t in range(1, n)] + [0] if n else []
     marks = [p for p, h in enumerate(heads) if h < 0]
+    previous, following = _nearest_words(heads)
     categories = [unicodedata.category(words[p][0]) if len(words[p]) == 1 else "" for p in range(n)]
     for opening, closing in _pairs(marks, categories, n):
-        word = next((t for t in range(opening + 1, closing) if t not in marks), None)
-        if word is not None:
+        word = following[opening]
+        if word is not None and word < closing:
             _attach(heads, opening, _highest(heads, opening, word, lambda h: opening < h - 1 < closing))
             if closing < n and heads[opening] > 0:
                 _attach(heads, closing, heads[opening])
     for p in marks:
-        if heads[p] < 0 and words[p] == ENUMERATION_COMMA:
-            word = next((t for t in range(p + 1, n) if t not in marks), None)
-            if word is not None:
-                _attach(heads, p, _highest(heads, p, word, lambda h: h - 1 > p))
-    root, last = heads.index(0) + 1, max(t for t in range(n) if t not in marks)
+        if heads[p] < 0 and words[p] == ENUMERATION_COMMA and following[p] is not None:
+            _attach(heads, p, _highest(heads, p, following[p], lambda h: h - 1 > p))
+    root = heads.index(0) + 1
     for p in marks:
-        if heads[p] < 0 and p > last:
+        if heads[p] < 0 and following[p] is None:
             _attach(heads, p, root)
     for p in marks:
         if heads[p] < 0:
-            before = [t for t in range(p) if t not in marks]
-            word = before[-1] if before else next(t for t in range(p + 1, n) if t not in marks)
+            word = previous[p] if previous[p] is not None else following[p]
             if not _attach(heads, p, word + 1):
-                heads[p] = p if before else p + 2
+                heads[p] = p if previous[p] is not None else p + 2
     return heads
+
+
+def _nearest_words(heads: list[int]) -> tuple[list[int | None], list[int | None]]:
+    """For each position, the nearest word (head ≥ 0) before it and after it (0-based, None: none)."""
+    n = len(heads)
+    previous: list[int | None] = [None] * n
+    following: list[int | None] = [None] * n
+    for p in range(1, n):
+        previous[p] = p - 1 if heads[p - 1] >= 0 else previous[p - 1]
+    for p in range(n - 2, -1, -1):
+        following[p] = p + 1 if heads[p + 1] >= 0 else following[p + 1]
+    return previous, following
 
 
 def _pairs(marks: list[int], categories: list[str], n: int) -> list[tuple[int, int]]:
