@@ -162,6 +162,52 @@ def test_numbers_are_whole_words(model):
             assert not cuts & set(range(match.start() + 1, match.end()))
 
 
+def _number_corpus(seed: int, with_digits: bool) -> list[str]:
+    """Sentences counting things in Chinese numbers (and, ``with_digits``, in digits), the
+    small numbers and 个 the most frequent, as in real text."""
+    rng = random.Random(seed)
+    things = ["苹果", "朋友", "城市", "问题", "学生", "工厂", "办法", "故事"]
+    verbs = ["我们看到", "他说有", "这里来了", "那边住着", "昨天走了"]
+    lines = []
+    for _ in range(1500):
+        number = rng.choices("两三四五六七八九", [20, 6, 3, 2, 2, 1, 1, 1])[0]
+        if with_digits and rng.random() < 0.4:
+            number = str(rng.randint(2, 99))
+        lines.append(rng.choice(verbs) + number + rng.choices("个种次位", [20, 3, 2, 2])[0] + rng.choice(things))
+    return lines
+
+
+def test_a_number_and_its_measure_word_are_two_words(monkeypatch):
+    """个 种 次 位 follow digits more often than chance, so 三个 is a number and a measure word,
+    not a word (which the model would learn without that evidence); a corpus with no digits
+    cannot tell."""
+    from zhtext.encode import encode
+
+    from zhtext.encode import _Encoder
+
+    vocab = encode(_number_corpus(0, True), breaks=zs.outside_han).vocab
+    assert zs.measure_words(vocab) == "个位次种"
+    encoder = _Encoder(zs.outside_han)
+    for piece in ("买了3", "个和１", "０个", "", "苹果"):     # a digit ending one piece counts for the next
+        encoder.add(piece)
+    _, pieces = encoder.finish()
+    assert dict(zip(pieces.chars, pieces.after_number.tolist())) == {"个": 2, "买": 0, "了": 0, "和": 0,
+                                                                      "苹": 0, "果": 0}
+    phrases = zs.number_phrases(zs.word_rows(["三个", "十五次", "零件", "一定", "个", "三个人"]), "个次件定")
+    assert phrases.tolist() == [True, True, False, True, False, False]
+    learned = Segmenter.fit(_number_corpus(0, True))
+    assert learned.info["measure_words"] == "个位次种"
+    assert not {w for w in learned.words() if len(w) == 2 and w[0] in "两三四五六七八九"}
+    assert "三" in learned.cut("我们看到三个学生")
+    without = Segmenter.fit(_number_corpus(0, False))
+    assert without.info["measure_words"] == ""
+    halves = [learned, without, Segmenter.fit(_number_corpus(1, True))]
+    assert Segmenter.average(halves).info["measure_words"] == "个位次种"   # the slice without digits abstains
+    monkeypatch.setattr(zs, "measure_words", lambda vocab, min_count: "")
+    blind = Segmenter.fit(_number_corpus(0, True))
+    assert {w for w in blind.words() if len(w) == 2 and w[0] in "两三四五六七八九"}
+
+
 def test_corpus_without_chinese_is_a_one_line_error():
     from zhtext.errors import InputError
 

@@ -238,18 +238,20 @@ def _line_number(fs, path: str, offset: int) -> int:
 
 # ----------------------------------------------------------------- worker tasks
 def _encode_block(block: Block, errors: str, breaks: BreakSpec, fold) -> tuple:
-    """``(codes in local ids, local characters, their counts, replacements, lines)`` of one block."""
+    """``(codes in local ids, local characters, their counts, replacements, lines, their counts
+    after a digit)`` of one block."""
     text, replacements = read_block(block, errors)
     encoder = _Encoder(breaks, fold)
     encoder.add(text)
     codes, vocab = encoder.finish()
     lines = encoder.lines + (bool(text) and not text.endswith("\n"))  # a last line without its end
-    return codes, vocab.chars, vocab.counts, replacements, lines
+    return codes, vocab.chars, vocab.counts, replacements, lines, vocab.after_number
 
 
 def _vocabulary_part(encoded: tuple) -> tuple:
-    """``(characters, counts, replacements, positions, lines)`` of an encoded block."""
-    return encoded[1], encoded[2], encoded[3], len(encoded[0]), encoded[4]
+    """``(characters, counts, replacements, positions, lines, counts after a digit)`` of an
+    encoded block."""
+    return encoded[1], encoded[2], encoded[3], len(encoded[0]), encoded[4], encoded[5]
 
 
 def _to_global(encoded: tuple, chars: str) -> np.ndarray:
@@ -547,11 +549,14 @@ def _distributed_level(blocks: _Blocks, states, below: Level, n, layout, entropy
 def _merged_vocabulary(parts: list[tuple]) -> Vocabulary:
     """The blocks' character counts summed and ranked as on one machine: count, then code point."""
     totals: dict[str, int] = {}
-    for chars, counts, *_ in parts:
-        for char, count in zip(chars, counts.tolist()):
+    after: dict[str, int] = {}
+    for chars, counts, *_, after_number in parts:
+        for char, count, behind in zip(chars, counts.tolist(), after_number.tolist()):
             totals[char] = totals.get(char, 0) + count
+            after[char] = after.get(char, 0) + behind
     ranked = sorted(totals.items(), key=lambda item: (-item[1], ord(item[0])))
-    return Vocabulary("".join(c for c, _ in ranked), np.array([k for _, k in ranked], np.int64))
+    return Vocabulary("".join(c for c, _ in ranked), np.array([k for _, k in ranked], np.int64),
+                      np.array([after[c] for c, _ in ranked], np.int64))
 
 
 def _broadcast(client, data):

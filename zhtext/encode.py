@@ -20,6 +20,11 @@ Which characters break fragments (``breaks``):
 gives two characters one id: a traditional character and its simplified form
 are then counted as one.
 
+Beside the counts, the vocabulary holds how often each character follows a
+number written in digits (``after_number``): in ``3个``, ``１９９８年``, ``5万``
+the digits say what the character is (a measure word, a unit), which the
+segmenter uses (:func:`zhtext.segment.measure_words`).
+
 The text is streamed: only the integer array grows (4 bytes a character).
 """
 
@@ -59,11 +64,15 @@ class Vocabulary:
 
     ``encode`` maps a string to ids (``0`` for break characters, ``-1`` for
     characters never seen); ``decode`` maps ids back (``0`` -> a space).
+    ``after_number[i]``: how often character ``i + 1`` directly follows a digit
+    (ASCII or full width; zeros where unknown).
     """
 
-    def __init__(self, chars: str, counts: np.ndarray):
+    def __init__(self, chars: str, counts: np.ndarray, after_number: np.ndarray | None = None):
         self.chars = chars
         self.counts = np.asarray(counts, dtype=np.int64)
+        self.after_number = (np.zeros(len(chars), np.int64) if after_number is None
+                             else np.asarray(after_number, dtype=np.int64))
         self._index = {c: i + 1 for i, c in enumerate(chars)}
 
     def __len__(self) -> int:
@@ -115,6 +124,8 @@ class _Encoder:
         self.buffer = np.zeros(1 << 16, dtype=np.int32)
         self.size = 1  # buffer[0] = 0: the leading boundary
         self.lines = 0
+        self.after_number = np.zeros(1, np.int64)   # provisional id -> times after a digit
+        self.last_point = 0                         # the text's last character so far
 
     def add(self, text: str) -> None:
         self.lines += text.count("\n")
@@ -123,6 +134,13 @@ class _Encoder:
         if (ids == _UNSEEN).any():
             self._learn(np.unique(points[ids == _UNSEEN]))
             ids = self.table[points]
+        if len(self.after_number) <= len(self.code_points):
+            grown = np.zeros(2 * len(self.code_points) + 1, np.int64)
+            grown[: len(self.after_number)] = self.after_number
+            self.after_number = grown
+        if len(points):
+            _count_after_digits(points, ids, self.last_point, self.after_number)
+            self.last_point = int(points[-1])
         self._append(ids)
 
     def _learn(self, points: np.ndarray) -> None:
@@ -156,7 +174,17 @@ class _Encoder:
         rank[order + 1] = np.arange(1, len(points) + 1, dtype=np.int32)
         _renumber(codes, rank)
         chars = "".join(map(chr, points[order].tolist()))
-        return codes, Vocabulary(chars, counts[order])
+        after = self.after_number[1: len(points) + 1]
+        return codes, Vocabulary(chars, counts[order], after[order])
+
+
+@njit(cache=True)
+def _count_after_digits(points: np.ndarray, ids: np.ndarray, previous: int, after: np.ndarray) -> None:
+    """``after[id] += 1`` for each word character right after a digit (0-9, ０-９)."""
+    for i in range(points.shape[0]):
+        if ids[i] > 0 and (48 <= previous <= 57 or 0xFF10 <= previous <= 0xFF19):
+            after[ids[i]] += 1
+        previous = points[i]
 
 
 @njit(cache=True)

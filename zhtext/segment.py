@@ -29,6 +29,14 @@ the default), decoded by dynamic programming.
    maximising ``sum_i log p(w_i) + a(w_i) |w_i|``. ``nvbe``: the words
    maximise ``sum_i a(w_i) |w_i|`` over all counted n-grams. A character no
    candidate covers is a word of its own.
+4. A number and the measure word after it are two words (三 个, 一 种,
+   两 次, 五 年, 十 万 元 → 十万 元): a candidate made of a Chinese number
+   (:data:`NUMERALS`) and one *measure word* is dropped before EM.
+   The corpus says which characters are measure words: those that follow a
+   number written in digits (``3个``, ``１９９８年``) more often than chance,
+   ``p(c | after a digit) > p(c)``, at least ``min_count`` times
+   (:func:`measure_words`). A word-unigram model joins such pairs because
+   they are frequent; the digits show that their first part varies freely.
 
 Every statistic and every lookup is of the script-folded text
 (:func:`zhtext.script.fold_table`: each traditional character read as its
@@ -77,6 +85,12 @@ FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_N, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
+NUMERALS = "〇零一二三四五六七八九十两几百千万亿"
+"""The characters of a number written in Chinese; one starting with 〇 or 零 (零件, 零售) is
+no number phrase."""
+NOT_MEASURE = NUMERALS + "多余"
+"""Characters that follow digits without being measure words: digits of a number written in
+Chinese (5万) and the approximations 多 and 余 (10多, 20余)."""
 """A learned word the model expects fewer times than this in its own text is dropped. Many words
 are expected exactly once (one occurrence with one possible reading), so the test allows for the
 rounding of the sums (``1e-6``): such a word stays whatever the order of the arithmetic."""
@@ -214,6 +228,41 @@ NO_HAN = "the corpus has no Chinese (Han) text to learn from"
 def outside_han(char: str) -> bool:
     """The breaks of learning: every character that is not Han (a picklable test, for Dask)."""
     return tokens.class_table()[ord(char)] != tokens.HAN
+
+
+def measure_words(vocab, min_count: int = MIN_COUNT) -> str:
+    """The characters of ``vocab`` that numbers announce: seen after a digit at least
+    ``min_count`` times and more often than chance, ``a(c) / A > n(c) / T`` (``a(c)``: times
+    after a digit, of ``A``; ``n(c)``: times in all, of ``T``). 个, 年, 元, 名, 次 …:
+    measure words and units. Sorted; empty when the text has no number in digits.
+
+    >>> from zhtext.encode import encode
+    >>> from zhtext.segment import outside_han
+    >>> measure_words(encode(["他买了3个苹果和2个梨，一共5元。"] * 2, breaks=outside_han).vocab)
+    '个元'
+    """
+    after = vocab.after_number.astype(np.float64)
+    chance = vocab.counts * (after.sum() / max(1, int(vocab.counts.sum())))
+    keep = (after >= min_count) & (after > chance)
+    return "".join(sorted(c for c, k in zip(vocab.chars, keep.tolist()) if k and c not in NOT_MEASURE))
+
+
+def _measure_vote(lists: list[str]) -> str:
+    """The characters in more than half of the non-empty ``lists`` of measure words."""
+    voters = [set(chars) for chars in lists if chars]
+    votes = collections.Counter(c for chars in voters for c in chars)
+    return "".join(sorted(c for c, n in votes.items() if 2 * n > len(voters)))
+
+
+def number_phrases(rows: np.ndarray, measure: str) -> np.ndarray:
+    """Which ``rows`` (:func:`word_rows`) are a Chinese number (:data:`NUMERALS`, not starting
+    with 〇 or 零) followed by one of the ``measure`` words: 三个, 两次, 十万元."""
+    lengths = _row_lengths(rows)
+    last = rows[np.arange(len(rows)), np.maximum(lengths - 1, 0)]
+    numeral = np.isin(rows, [ord(c) for c in NUMERALS])
+    before_last = np.arange(rows.shape[1]) < (lengths - 1)[:, None]
+    return ((lengths >= 2) & np.all(numeral | ~before_last, axis=1)
+            & ~np.isin(rows[:, 0], [ord("〇"), ord("零")]) & np.isin(last, [ord(c) for c in measure]))
 
 
 def _pad(points: np.ndarray, width: int) -> np.ndarray:
@@ -937,7 +986,10 @@ class Segmenter(tokens.WordCutter):
         under-segment), so models of equal slices of a large text, averaged,
         keep the granularity of one slice and the vocabulary of the whole. A
         multi-character word expected fewer than ``MIN_EXPECTED`` times in all
-        the text (``p(w) Σ_k tokens_k``) is dropped, and ``p`` renormalised.
+        the text (``p(w) Σ_k tokens_k``) is dropped, as is a number and a measure word
+        (:func:`number_phrases`; the measure words of more than half the models that
+        saw numbers in digits: one slice's chance coincidences do not count), and ``p``
+        renormalised.
 
         Parameters
         ----------
@@ -983,7 +1035,8 @@ class Segmenter(tokens.WordCutter):
         summed = np.bincount(slot, counts, len(rows))
         autonomy = np.bincount(slot, counts * autonomy, len(rows)) / np.maximum(summed, 1e-300)
         lengths = _row_lengths(rows)
-        keep = (lengths == 1) | (mixed * tokens >= MIN_EXPECTED - 1e-6)
+        measure = _measure_vote([p[4].get("measure_words", "") for p in parts])
+        keep = ((lengths == 1) | (mixed * tokens >= MIN_EXPECTED - 1e-6)) & ~number_phrases(rows, measure)
         rows, mixed, autonomy, summed = rows[keep], mixed[keep], autonomy[keep], summed[keep]
         lengths = lengths[keep]
         with np.errstate(divide="ignore"):
@@ -991,7 +1044,7 @@ class Segmenter(tokens.WordCutter):
         max_n = rows.shape[1]
         info = {"scorer": "joint", "min_count": parts[0][4].get("min_count"), "chars": int(total_chars),
                 "tokens": tokens, "lines": sum(p[4].get("lines", 0) for p in parts),
-                "words": int(np.count_nonzero(lengths > 1)), "slices": len(parts)}
+                "words": int(np.count_nonzero(lengths > 1)), "slices": len(parts), "measure_words": measure}
         model = cls(rows, log_probs, autonomy, summed, max_n, info)
         model.info["prior_scores"] = _prior_scores(model.scores, lengths, max_n)
         return model
@@ -1008,10 +1061,15 @@ class Segmenter(tokens.WordCutter):
         rows, autonomy, counts = candidate_words(vocab, levels, max_n, min_count,
                                                  keep_all=scorer == "nvbe", known=base)
         prior, chars = None, int(vocab.counts.sum())
+        measure = measure_words(vocab, min_count)
         if base is not None:
             weight = round(base_weight(chars, base.info["chars"]))
             rows, autonomy, counts, prior = pool_with_base(rows, autonomy, counts, base, weight, max_n)
             chars += weight
+            measure = "".join(sorted(set(measure + base.info.get("measure_words", ""))))
+        keep = ~number_phrases(rows, measure)
+        rows, autonomy, counts = rows[keep], autonomy[keep], counts[keep]
+        prior = None if prior is None else prior[keep]
         log_probs, tokens_seen = np.zeros(len(rows)), 0.0
         if scorer == "joint":
             stage("re-estimating the word model (EM)")
@@ -1023,7 +1081,7 @@ class Segmenter(tokens.WordCutter):
             rows, autonomy, counts, log_probs = rows[keep], autonomy[keep], counts[keep], log_probs[keep]
         lengths = _row_lengths(rows)
         info = {"scorer": scorer, "min_count": min_count, "chars": chars, "tokens": tokens_seen,
-                "lines": lines, "words": int(np.count_nonzero(lengths > 1))}
+                "lines": lines, "words": int(np.count_nonzero(lengths > 1)), "measure_words": measure}
         if base is not None:
             info["base"] = {"chars": base.info.get("chars"), "weight": weight,
                             "name": base.info.get("name")}
