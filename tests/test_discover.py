@@ -194,6 +194,19 @@ def test_numbers_and_latin_are_never_entries_by_default(bundled):
                 for i in range(len(run)) for j in range(i + 1, len(run) + 1))), word
 
 
+def test_a_number_and_its_measure_word_is_no_entry(bundled):
+    """一个 and 两个 are frequent in the novel, which writes no digits: against no background it
+    cannot tell 个 is a measure word, against the shipped base (whose measure words include
+    个) or with numbers in digits it can, and neither is an entry."""
+    lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:3000]
+    plain = WordDiscoverer(background=None).fit(lines).lexicon_
+    assert "一个" in plain and "两个" in plain
+    assert "一个" not in WordDiscoverer(background="default").fit(lines).lexicon_
+    counted = lines + [f"他们买了{n}个橘子" for n in range(2, 40)]
+    lexicon = WordDiscoverer(background=None).fit(counted).lexicon_
+    assert "一个" not in lexicon and "两个" not in lexicon and "一面" in lexicon   # 面: no measure word here
+
+
 def test_jieba_export_keeps_numbers_and_latin_whole(bundled, tmp_path):
     lexicon = WordDiscoverer(mixed=True).fit(novel_with_plants(bundled)).lexicon_
     path = tmp_path / "user.txt"

@@ -29,7 +29,10 @@ corpus of :mod:`zhtext.encode`:
 5. **Entries.** A lexicon entry is made of Chinese characters
    (:func:`zhtext.lexicon.is_lexicon_word`): bare numbers, Latin words and
    number + unit strings are dropped, unless ``mixed``, which keeps terms that
-   hold a letter (``iPhone15``, ``B超``) as whole runs.
+   hold a letter (``iPhone15``, ``B超``) as whole runs. A number written in
+   Chinese and its measure word (一个, 两次: :func:`zhtext.segment.number_phrases`,
+   with the measure words of the corpus and of a model ``background``) is no
+   entry either, as ``3个`` is none.
 6. **New words** (:meth:`WordDiscoverer.new_words`), against a reference
    dictionary: a word is known if its simplified form is in it; and a word
    ``w = xy`` that splits into two *free* known words is a collocation of
@@ -76,6 +79,7 @@ from .keyness import LONGEST, load_background, occurrences
 from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _gain, _pack,
                      count_levels, entropies)
+from .segment import measure_words, number_phrases, word_rows
 from .tokens import is_han
 
 NEW, KNOWN, COLLOCATION, FRAGMENT = 0, 1, 2, 3
@@ -293,6 +297,10 @@ class WordDiscoverer:
         freedom = np.minimum(left, right)
         score = np.where(length > 1, cohesion + freedom, freedom)
         keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
+        if words:
+            width = max(map(len, words))
+            measure = measure_words(vocab, self.min_count_) + getattr(background, "measure_words", "")
+            keep &= ~number_phrases(word_rows(words, width), measure)
         keyness = np.full(len(words), np.nan)
         if background is not None:
             kept = [w for w, k in zip(words, keep) if k]

@@ -34,6 +34,8 @@ through script-folded forms (:func:`zhtext.script.fold_table`). A
   the string counts it stores for its candidate words, and the characters it
   was learned from. A word it does not hold (rarer than its ``min_count``
   there, never free of its context, or longer than its ``max_n``) has ``b = 0``;
+  it holds no number and measure word (一个, 两次), so discovery against it
+  makes none an entry (:attr:`Background.measure_words`);
 * a raw corpus: the words are counted in it exactly, in one pass (for this
   and a model, a count is of every occurrence of the word's string inside a
   fragment, and so it is in the corpus: :func:`occurrences`);
@@ -120,6 +122,9 @@ class Background:
     _count: Callable[[list], np.ndarray] = field(repr=False, compare=False)
     unit: str = "string"
     """What its counts count: ``"string"`` (every occurrence) or ``"word"`` (tokens)."""
+    measure_words: str = ""
+    """A model's measure words (:func:`zhtext.segment.measure_words`): it holds no number
+    phrase such as 一个, so discovery against it makes none an entry."""
 
     def counts(self, words) -> np.ndarray:
         """The count ``b`` of each word in the background (0 where it holds none)."""
@@ -137,7 +142,8 @@ class Background:
         size = model.info.get("chars") or float(model.counts[_row_lengths(model.rows) == 1].sum())
         return cls(float(size), model.info.get("name", "segmenter model"),
                    lambda words: _table_counts(model._keys, model._index, model.counts,
-                                               model.max_n, words))
+                                               model.max_n, words),
+                   measure_words=model.info.get("measure_words", ""))
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon, name: str = "lexicon") -> Background:

@@ -233,7 +233,7 @@ def outside_han(char: str) -> bool:
 def measure_words(vocab, min_count: int = MIN_COUNT) -> str:
     """The characters of ``vocab`` that numbers announce: seen after a digit at least
     ``min_count`` times and more often than chance, ``a(c) / A > n(c) / T`` (``a(c)``: times
-    after a digit, of ``A``; ``n(c)``: times in all, of ``T``). 个, 年, 元, 名, 次 …:
+    after a digit, of ``A``; ``n(c)``: times in all, of ``T``; Han characters only). 个, 年, 元, 名, 次 …:
     measure words and units. Sorted; empty when the text has no number in digits.
 
     >>> from zhtext.encode import encode
@@ -241,9 +241,10 @@ def measure_words(vocab, min_count: int = MIN_COUNT) -> str:
     >>> measure_words(encode(["他买了3个苹果和2个梨，一共5元。"] * 2, breaks=outside_han).vocab)
     '个元'
     """
-    after = vocab.after_number.astype(np.float64)
-    chance = vocab.counts * (after.sum() / max(1, int(vocab.counts.sum())))
-    keep = (after >= min_count) & (after > chance)
+    han = np.array([tokens.is_han(c) for c in vocab.chars], bool)   # digits follow digits too
+    after = np.where(han, vocab.after_number, 0).astype(np.float64)
+    chance = vocab.counts * (after.sum() / max(1, int(vocab.counts[han].sum())))
+    keep = han & (after >= min_count) & (after > chance)
     return "".join(sorted(c for c, k in zip(vocab.chars, keep.tolist()) if k and c not in NOT_MEASURE))
 
 
@@ -256,13 +257,14 @@ def _measure_vote(lists: list[str]) -> str:
 
 def number_phrases(rows: np.ndarray, measure: str) -> np.ndarray:
     """Which ``rows`` (:func:`word_rows`) are a Chinese number (:data:`NUMERALS`, not starting
-    with 〇 or 零) followed by one of the ``measure`` words: 三个, 两次, 十万元."""
+    with 〇 or 零) followed by one of the ``measure`` words: 三个, 两次, 十万元 (compared
+    through script-folded forms, as the rows are)."""
     lengths = _row_lengths(rows)
     last = rows[np.arange(len(rows)), np.maximum(lengths - 1, 0)]
     numeral = np.isin(rows, [ord(c) for c in NUMERALS])
     before_last = np.arange(rows.shape[1]) < (lengths - 1)[:, None]
     return ((lengths >= 2) & np.all(numeral | ~before_last, axis=1)
-            & ~np.isin(rows[:, 0], [ord("〇"), ord("零")]) & np.isin(last, [ord(c) for c in measure]))
+            & ~np.isin(rows[:, 0], [ord("〇"), ord("零")]) & np.isin(last, word_rows(measure, 1)))
 
 
 def _pad(points: np.ndarray, width: int) -> np.ndarray:
