@@ -290,7 +290,8 @@ def test_function_word_sides_come_from_phrase_boundaries():
 
 def test_the_shipped_model_makes_function_words_leaves():
     model = DependencyModel.load(default_model_path())
-    assert list(model.function_words_)[:3] == ["的", "在", "是"] and len(model.function_words_) == 64
+    function_words = list(model.function_words_)
+    assert function_words[0] == "的" and {"在", "是", "和"} <= set(function_words[:5]) and len(function_words) == 64
     words = ["北京", "的", "大学"]
     assert model.parse(words, content_heads=False)[:2] == [2, 3] and model.parse(words) == [3, 1, 0]
 
