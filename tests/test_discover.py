@@ -1,5 +1,6 @@
 """New-word discovery: planted words recovered, lexicon formats, defaults."""
 
+import math
 import random
 
 import jieba
@@ -195,13 +196,14 @@ def test_numbers_and_latin_are_never_entries_by_default(bundled):
 
 
 def test_a_number_and_its_measure_word_is_no_entry(bundled):
-    """一个 and 两个 are frequent in the novel, which writes no digits: against no background it
-    cannot tell 个 is a measure word, against the shipped base (whose measure words include
-    个) or with numbers in digits it can, and neither is an entry."""
+    """一个 and 两个 are frequent in the novel, which writes no digits, so it cannot tell 个 is a
+    measure word; with numbers in digits it can, and neither is an entry. The shipped base
+    holds no such pair: against it, their keyness is unknown, not "absent from general text"."""
     lines = (bundled / "hongloumeng.txt").read_text(encoding="utf-8").splitlines()[:3000]
-    plain = WordDiscoverer(background=None).fit(lines).lexicon_
-    assert "一个" in plain and "两个" in plain
-    assert "一个" not in WordDiscoverer(background="default").fit(lines).lexicon_
+    keyed = WordDiscoverer(background="default").fit(lines).lexicon_
+    assert "一个" in keyed and "两个" in keyed
+    assert math.isnan(keyed["一个"].keyness) and not math.isnan(keyed["宝玉"].keyness)
+    assert "一个" not in keyed.ranked("keyness").words[:100]
     counted = lines + [f"他们买了{n}个橘子" for n in range(2, 40)]
     lexicon = WordDiscoverer(background=None).fit(counted).lexicon_
     assert "一个" not in lexicon and "两个" not in lexicon and "一面" in lexicon   # 面: no measure word here

@@ -31,8 +31,7 @@ corpus of :mod:`zhtext.encode`:
    number + unit strings are dropped, unless ``mixed``, which keeps terms that
    hold a letter (``iPhone15``, ``B超``) as whole runs. A number written in
    Chinese and its measure word (一个, 两次: :func:`zhtext.segment.number_phrases`,
-   with the measure words of the corpus and of a model ``background``) is no
-   entry either, as ``3个`` is none.
+   with the corpus's measure words) is no entry either, as ``3个`` is none.
 6. **New words** (:meth:`WordDiscoverer.new_words`), against a reference
    dictionary: a word is known if its simplified form is in it; and a word
    ``w = xy`` that splits into two *free* known words is a collocation of
@@ -299,8 +298,7 @@ class WordDiscoverer:
         keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
         if words:
             width = max(map(len, words))
-            measure = measure_words(vocab, self.min_count_) + getattr(background, "measure_words", "")
-            keep &= ~number_phrases(word_rows(words, width), measure)
+            keep &= ~number_phrases(word_rows(words, width), measure_words(vocab, self.min_count_))
         keyness = np.full(len(words), np.nan)
         if background is not None:
             kept = [w for w, k in zip(words, keep) if k]

@@ -34,8 +34,8 @@ through script-folded forms (:func:`zhtext.script.fold_table`). A
   the string counts it stores for its candidate words, and the characters it
   was learned from. A word it does not hold (rarer than its ``min_count``
   there, never free of its context, or longer than its ``max_n``) has ``b = 0``;
-  it holds no number and measure word (一个, 两次), so discovery against it
-  makes none an entry (:attr:`Background.measure_words`);
+  it holds no number and measure word (一个, 两次: :attr:`Background.measure_words`),
+  whose keyness is then unknown (NaN, ranked last), not "absent from general text";
 * a raw corpus: the words are counted in it exactly, in one pass (for this
   and a model, a count is of every occurrence of the word's string inside a
   fragment, and so it is in the corpus: :func:`occurrences`);
@@ -124,15 +124,22 @@ class Background:
     """What its counts count: ``"string"`` (every occurrence) or ``"word"`` (tokens)."""
     measure_words: str = ""
     """A model's measure words (:func:`zhtext.segment.measure_words`): it holds no number
-    phrase such as 一个, so discovery against it makes none an entry."""
+    and measure word such as 一个, so it cannot count one."""
 
     def counts(self, words) -> np.ndarray:
         """The count ``b`` of each word in the background (0 where it holds none)."""
         return np.asarray(self._count(list(words)), dtype=np.int64)
 
     def keyness(self, words, counts, corpus_size: float) -> np.ndarray:
-        """Signed G² of ``words`` seen ``counts`` times in a corpus of ``corpus_size`` characters."""
-        return keyness(counts, corpus_size, self.counts(words), self.size)
+        """Signed G² of ``words`` seen ``counts`` times in a corpus of ``corpus_size`` characters
+        (NaN for a number and measure word that a model background cannot count)."""
+        words = list(words)
+        out = keyness(counts, corpus_size, self.counts(words), self.size)
+        if self.measure_words and words:
+            from .segment import number_phrases, word_rows
+
+            out[number_phrases(word_rows(words, max(map(len, words))), self.measure_words)] = np.nan
+        return out
 
     @classmethod
     def from_model(cls, model) -> Background:
