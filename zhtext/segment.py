@@ -30,7 +30,7 @@ the default), decoded by dynamic programming.
    maximise ``sum_i a(w_i) |w_i|`` over all counted n-grams. A character no
    candidate covers is a word of its own.
 4. A number and the measure word after it are two words (三 个, 一 种,
-   两 次, 五 年, 十 万 元 → 十万 元): a candidate made of a Chinese number
+   两 次, 五 年, 十万 元): a candidate made of a Chinese number
    (:data:`NUMERALS`) and one *measure word* is dropped before EM.
    The corpus says which characters are measure words: those that follow a
    number written in digits (``3个``, ``１９９８年``) more often than chance,
@@ -85,15 +85,15 @@ FORMAT, VERSION = "zhtext-segmenter", 2
 MAX_N, MIN_COUNT = 6, 2
 EM_TOLERANCE, EM_MAX_ITERATIONS = 1e-4, 20
 MIN_EXPECTED = 1.0
+"""A learned word the model expects fewer times than this in its own text is dropped. Many words
+are expected exactly once (one occurrence with one possible reading), so the test allows for the
+rounding of the sums (``1e-6``): such a word stays whatever the order of the arithmetic."""
 NUMERALS = "〇零一二三四五六七八九十两几百千万亿"
 """The characters of a number written in Chinese; one starting with 〇 or 零 (零件, 零售) is
 no number phrase."""
 NOT_MEASURE = NUMERALS + "多余"
 """Characters that follow digits without being measure words: digits of a number written in
 Chinese (5万) and the approximations 多 and 余 (10多, 20余)."""
-"""A learned word the model expects fewer times than this in its own text is dropped. Many words
-are expected exactly once (one occurrence with one possible reading), so the test allows for the
-rounding of the sums (``1e-6``): such a word stays whatever the order of the arithmetic."""
 EM_THREADS = max(1, min(8, os.cpu_count() or 1))
 _SEED = np.uint64(0x51ED270B27A1F00D)
 _MUL = np.uint64(0x100000001B3)
