@@ -78,7 +78,7 @@ from .keyness import LONGEST, load_background, occurrences
 from .lexicon import Lexicon, is_lexicon_word
 from .ngrams import (KeyLayout, Level, NgramStats, _build_index, _cohesion, _find, _gain, _pack,
                      count_levels, entropies)
-from .segment import measure_words, number_phrases, word_rows
+from .segment import is_number_phrase, measure_words
 from .tokens import is_han
 
 NEW, KNOWN, COLLOCATION, FRAGMENT = 0, 1, 2, 3
@@ -296,9 +296,7 @@ class WordDiscoverer:
         freedom = np.minimum(left, right)
         score = np.where(length > 1, cohesion + freedom, freedom)
         keep = np.array([is_lexicon_word(w, self.mixed) for w in words], dtype=bool)
-        if words:
-            width = max(map(len, words))
-            keep &= ~number_phrases(word_rows(words, width), measure_words(vocab, self.min_count_))
+        keep &= ~is_number_phrase(words, measure_words(vocab, self.min_count_))
         keyness = np.full(len(words), np.nan)
         if background is not None:
             kept = [w for w, k in zip(words, keep) if k]

@@ -135,10 +135,10 @@ class Background:
         (NaN for a number and measure word that a model background cannot count)."""
         words = list(words)
         out = keyness(counts, corpus_size, self.counts(words), self.size)
-        if self.measure_words and words:
-            from .segment import number_phrases, word_rows
+        if self.measure_words:
+            from .segment import is_number_phrase
 
-            out[number_phrases(word_rows(words, max(map(len, words))), self.measure_words)] = np.nan
+            out[is_number_phrase(words, self.measure_words)] = np.nan
         return out
 
     @classmethod

@@ -267,6 +267,13 @@ def number_phrases(rows: np.ndarray, measure: str) -> np.ndarray:
             & ~np.isin(rows[:, 0], [ord("〇"), ord("零")]) & np.isin(last, word_rows(measure, 1)))
 
 
+def is_number_phrase(words: list[str], measure: str) -> np.ndarray:
+    """:func:`number_phrases` of strings: which ``words`` are a number and a measure word."""
+    if not words:
+        return np.zeros(0, dtype=bool)
+    return number_phrases(word_rows(words, max(map(len, words))), measure)
+
+
 def _pad(points: np.ndarray, width: int) -> np.ndarray:
     out = np.zeros((points.shape[0], width), dtype=np.int32)
     out[:, : points.shape[1]] = points
