@@ -66,8 +66,8 @@ def register(subparsers) -> None:
     out.add_argument("--new-only", action="store_true",
                      help="drop words already in a reference dictionary (jieba's dict.txt "
                           "unless --reference is given), traditional forms of known words "
-                          "included (問題 is known when 问题 is), collocations of two known "
-                          "words that each occur mostly elsewhere (这一, 也是, 基础上), and "
+                          "included (問題 is known when 问题 is), collocations of known "
+                          "words that each occur mostly elsewhere (这一, 也是, 他还说), and "
                           "fragments seen mostly inside a known word (力以赴 of 全力以赴)")
     out.add_argument("--reference", metavar="FILE", action="append",
                      help="a dictionary for --new-only: a word list, jieba dictionary or "

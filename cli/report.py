@@ -20,7 +20,7 @@ Write one HTML page about a corpus, to open in any browser (no network needed):
                 (traditional / simplified share)
   lexicon       the discovered words (as 'zhtext discover'), sortable and
                 filterable, each marked new, known (in jieba's dictionary), a
-                collocation of two known words or a fragment of a known word
+                collocation of known words or a fragment of a known word
                 (在话下 of 不在话下); click a word for its contexts
                 (keyword in context); tick words and export them as a jieba
                 user dictionary ('tick all new words' ticks the new ones)

@@ -157,6 +157,22 @@ def test_new_words_rank_above_collocations(bundled):
     assert "宝玉" not in new   # known to jieba
 
 
+def test_chains_of_free_words_are_collocations_and_names_are_not(bundled):
+    """正说着 = 正 + 说着 and 说着 = 说 + 着: every part at every level occurs mostly outside
+    the string that holds it, so it is a collocation although 说着 is no known word. A name
+    made of known characters stays new: each bracketing holds a part seen mostly inside it."""
+    from zhtext.discover import COLLOCATION, NEW
+    from zhtext.lexicon import jieba_dictionary
+
+    finder = WordDiscoverer().fit(bundled / "hongloumeng.txt")
+    known = set(Lexicon.load(jieba_dictionary()).words)
+    status = dict(zip(finder.lexicon_.words, finder.statuses(known)))
+    assert "说着" not in known and status["说着"] == COLLOCATION
+    assert status["正说着"] == COLLOCATION and status["请了安"] == COLLOCATION
+    for name in ("梨香院", "蘅芜苑", "栊翠庵"):
+        assert all(c in known for c in name) and status[name] == NEW, name
+
+
 def test_fragments_of_known_words_are_not_new(bundled):
     """Brute force on the novel: a word is a fragment exactly when a known word one
     character longer, seen at least min count times, holds more than half of its

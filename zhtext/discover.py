@@ -34,15 +34,18 @@ corpus of :mod:`zhtext.encode`:
    with the corpus's measure words) is no entry either, as ``3个`` is none.
 6. **New words** (:meth:`WordDiscoverer.new_words`), against a reference
    dictionary: a word is known if its simplified form is in it; and a word
-   ``w = xy`` that splits into two *free* known words is a collocation of
-   known words (这一, 也是, 基础上), not a new word. A known word ``x`` is free
-   in ``w`` when it occurs mostly outside it, ``c(w) < ½ c(x)`` (这, 也, 是,
-   基础 combine with many words; 泽 in 泽民, 荧屏 in 搬上荧屏 do not: a new
-   word binds at least one of its parts). The ½ is fixed a priori: "mostly"
-   is "more than half". Counts of parts longer than ``max_n`` are unknown (0).
-   Only splits into two parts are tried: almost every single character is a
-   known word, so splits into more parts would call nearly any name or term
-   a sequence of known words.
+   ``w = xy`` that splits into two *free units* is a collocation of known
+   words (这一, 也是, 基础上), not a new word. A part ``x`` is free in ``w``
+   when it occurs mostly outside it, ``c(w) < ½ c(x)`` (这, 也, 是, 基础
+   combine with many words; 泽 in 泽民, 荧屏 in 搬上荧屏 do not: a new word
+   binds at least one of its parts), and it is a unit when it is a known word
+   or itself a collocation of free units: 才会有 = 才 + 会有 with 会有 = 会 + 有,
+   他还说 = 他 + (还 + 说). The ½ is fixed a priori: "mostly" is "more than
+   half". Counts of parts longer than ``max_n`` are unknown (0). A name is no
+   collocation although its characters are known words, because each
+   bracketing holds a part seen mostly inside it (世清 in 夏世清, 阜村 and 小阜
+   in 小阜村): freedom is asked of every part at every level, not only of
+   the single characters.
    And a word that occurs mostly inside a known word one character longer,
    ``2 c(xw) > c(w)`` or ``2 c(wx) > c(w)`` (力以赴 in 全力以赴, 条不紊 in
    有条不紊), is a *fragment* of a known word, not a new word: the same "more
@@ -315,9 +318,9 @@ class WordDiscoverer:
         """The lexicon without known words, collocations of known words and fragments of known
         words (step 6 above; :meth:`statuses` says which each word is).
 
-        A word ``w = xy`` whose two parts are known and each occurs more than
-        twice as often as ``w`` (``c(w) < ½ c(x)``) combines free words (这一,
-        也是, 笑道); a word seen mostly inside a known word one character longer
+        A word ``w = xy`` whose two parts are free units, known words or collocations
+        themselves, each seen more than twice as often as ``w`` (``c(w) < ½ c(x)``),
+        combines free words (这一, 也是, 笑道, 正说着); a word seen mostly inside a known word one character longer
         is a piece of it (力以赴 of 全力以赴): neither is new. So this drops more
         than :meth:`Lexicon.without`, which drops only the known words.
 
@@ -352,7 +355,7 @@ class WordDiscoverer:
 
     def statuses(self, reference, fold: bool = True) -> np.ndarray:
         """For each word of :attr:`lexicon_`, what it is against ``reference`` (as in
-        :meth:`new_words`): ``NEW``, ``KNOWN``, ``COLLOCATION`` (two free known words) or
+        :meth:`new_words`): ``NEW``, ``KNOWN``, ``COLLOCATION`` (free known words in a row) or
         ``FRAGMENT`` (mostly inside a known word one character longer); ``int8``.
 
         Examples
@@ -375,10 +378,11 @@ class WordDiscoverer:
         folded = [norm(w) for w in words]
         longer = self._known_extensions(known, set(folded) - known)
         out = np.full(len(words), NEW, np.int8)
+        seen: dict[str, bool] = {}
         for i, (word, form, count) in enumerate(zip(words, folded, self.lexicon_.counts.tolist())):
             if form in known:
                 out[i] = KNOWN
-            elif self._collocation(word, count, known, norm):
+            elif self._collocation(word, count, known, norm, seen):
                 out[i] = COLLOCATION
             elif any(2 * self._count(k) > self._count(word) for k in longer.get(form, ())):
                 out[i] = FRAGMENT
@@ -394,14 +398,22 @@ class WordDiscoverer:
                     out.setdefault(part, []).append(k)
         return out
 
-    def _collocation(self, word: str, count: int, known: set, norm) -> bool:
-        """``word`` splits into two known words, each seen more than twice as often as ``word``."""
+    def _collocation(self, word: str, count: int, known: set, norm, seen: dict) -> bool:
+        """``word`` splits into two free units, each seen more than twice as often as ``word``;
+        a unit is a known word or itself such a collocation (才会有 = 才 + 会有, 会有 = 会 + 有).
+        ``seen`` caches the answers for parts."""
         for k in range(1, len(word)):
-            left, right = word[:k], word[k:]
-            if norm(left) in known and norm(right) in known and \
-                    2 * count < min(self._count(left), self._count(right)):
+            parts = word[:k], word[k:]
+            if all(2 * count < self._count(part) and self._unit(part, known, norm, seen) for part in parts):
                 return True
         return False
+
+    def _unit(self, part: str, known: set, norm, seen: dict) -> bool:
+        """Whether ``part`` is a known word or a collocation of free units."""
+        if part not in seen:
+            seen[part] = norm(part) in known or \
+                self._collocation(part, self._count(part), known, norm, seen)
+        return seen[part]
 
     def _count(self, text: str) -> int:
         """Corpus count of ``text`` (0 when longer than ``max_n`` or rarer than ``min_count``)."""

@@ -12,7 +12,7 @@ r"""One self-contained HTML page about a corpus: figures, lexicon, contexts, clu
 2. **Lexicon**: :class:`zhtext.discover.WordDiscoverer` on the encoded text
    (exactly what ``zhtext discover`` finds, with its keyness against the
    shipped base model or another background), each word marked *new*, *known*
-   (its simplified form is in jieba's dictionary), a *collocation* of two
+   (its simplified form is in jieba's dictionary), a *collocation* of
    known words or a *fragment* of a known word
    (:meth:`~zhtext.discover.WordDiscoverer.statuses`). The ``top``
    best words are kept for the table.
@@ -675,7 +675,7 @@ def _render(report: Report) -> str:
                  f"dictionary. The table holds {len(lex):,} words, the {report.settings['top']:,} best by "
                  f"{report.settings['rank']} and the {report.settings['new_top']:,} best new words by score: "
                  f'<span class="st-new">{counts[0]:,} new</span>, {counts[1]:,} known, '
-                 f"{counts[2]:,} collocations of two known words, {counts[3]:,} fragments of a known "
+                 f"{counts[2]:,} collocations of known words, {counts[3]:,} fragments of a known "
                  "word. Click a word for its contexts "
                  f"(the first {report.settings['contexts']} occurrences), a column head to sort; "
                  f"tick words to export them as a jieba user dictionary.</p>")
