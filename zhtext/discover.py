@@ -320,8 +320,9 @@ class WordDiscoverer:
 
         A word ``w = xy`` whose two parts are free units, known words or collocations
         themselves, each seen more than twice as often as ``w`` (``c(w) < ½ c(x)``),
-        combines free words (这一, 也是, 笑道, 正说着); a word seen mostly inside a known word one character longer
-        is a piece of it (力以赴 of 全力以赴): neither is new. So this drops more
+        combines free words (这一, 也是, 笑道, 正说着); a word seen mostly inside a
+        known word one character longer is a piece of it (力以赴 of 全力以赴): neither
+        is new. So this drops more
         than :meth:`Lexicon.without`, which drops only the known words.
 
         Parameters
