@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         more = " ..." if len(scores.mismatched) > SHOW_MISMATCHES else ""
         print(f"zhtext eval: warning: {len(scores.mismatched)} line(s) whose characters differ between "
               f"gold and prediction (scored with no correct word): line {shown}{more}", file=sys.stderr)
+    if scores.mismatched and scores.mismatched[-1] > min(scores.gold_lines, scores.predicted_lines):
+        print(f"zhtext eval: warning: GOLD has {scores.gold_lines:,} line(s), PRED {scores.predicted_lines:,}: "
+              "the lines past the shorter file count as mismatches (is a file cut short?)", file=sys.stderr)
     return 0
 
 

@@ -47,6 +47,11 @@ def test_blank_trailing_line_is_not_a_mismatch():
     assert score(["a b", ""], ["a b"]).mismatched == []
 
 
+def test_each_side_counts_its_lines():
+    s = score(["a b", "c", "d"], ["a b"])
+    assert (s.lines, s.gold_lines, s.predicted_lines, s.mismatched) == (3, 3, 1, [2, 3])
+
+
 def test_files_and_cli(tmp_path, cli):
     gold, pred, words = tmp_path / "gold.txt", tmp_path / "pred.txt", tmp_path / "words.txt"
     gold.write_bytes("我们  喜欢  北京  天安门\r\n".encode())
@@ -62,3 +67,7 @@ def test_files_and_cli(tmp_path, cli):
     pred.write_text("我们 喜欢 南京\n", encoding="utf-8")
     warned = cli("eval", str(gold), str(pred))
     assert warned.returncode == 0 and "line 1" in warned.stderr
+    assert "PRED 1" not in warned.stderr                  # same lengths: no word on them
+    pred.write_text("", encoding="utf-8")                 # an output cut short
+    short = cli("eval", str(gold), str(pred))
+    assert short.returncode == 0 and "GOLD has 1 line(s), PRED 0" in short.stderr

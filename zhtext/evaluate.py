@@ -37,6 +37,9 @@ class Scores:
     oov_correct: int = 0
     iv_correct: int = 0
     lines: int = 0
+    gold_lines: int = 0
+    predicted_lines: int = 0
+    """The lines read on each side: unequal when one file is cut short or has extra lines."""
     mismatched: list[int] = field(default_factory=list)
     """1-based numbers of the lines whose characters differ between gold and prediction."""
     has_words: bool = False
@@ -113,7 +116,8 @@ def score(gold: Iterable[str], predicted: Iterable[str], words: Iterable[str] | 
 
     ``words`` is the training word list that defines OOV words (one word per
     item; surrounding whitespace ignored). Lines are paired in order; a
-    non-blank line missing on the other side counts as a mismatch.
+    non-blank line missing on the other side counts as a mismatch
+    (``gold_lines`` and ``predicted_lines`` tell the files' lengths).
 
     A predicted word is correct when the gold line has a word with the same
     character span. A line whose characters differ from its gold line counts
@@ -167,6 +171,8 @@ def score(gold: Iterable[str], predicted: Iterable[str], words: Iterable[str] | 
         if g is None and p is None:
             return scores
         number += 1
+        scores.gold_lines += g is not None
+        scores.predicted_lines += p is not None
         aligned = score_line(scores, (g or "").split(), (p or "").split(), known)
         present = g if p is None else p
         if not aligned or ((g is None or p is None) and present.strip()):
