@@ -5,6 +5,7 @@
     python benchmarks/bench_discover.py quality   # precision on People's Daily + PKU test, jieba F1
     python benchmarks/bench_discover.py newwords  # --new-only precision per ranking, two standards;
                                                   # jieba with the exported dictionary
+    python benchmarks/bench_discover.py ceiling   # how many PKU words any new-word list could hold
     python benchmarks/bench_discover.py all
 
 Each part prints one JSON object. ``speed`` runs the real console script in a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import lzma
+import re
 import resource
 import subprocess
 import sys
@@ -260,16 +262,81 @@ def newwords(shared: Path) -> dict:
     return result
 
 
+def _neighbour_share(word: str, text: str) -> tuple[float, str, int]:
+    """``(share, shown, occurrences)``: the share of ``word``'s occurrences in ``text`` that its
+    most frequent neighbour on one side accounts for (the larger side), and the two shown with
+    a bar between them (江|泽民, 克林|顿)."""
+    starts = [m.start() for m in re.finditer(re.escape(word), text)]
+    left = Counter(text[s - 1] for s in starts if s > 0).most_common(1) or [("", 0)]
+    right = Counter(text[s + len(word)] for s in starts if s + len(word) < len(text)).most_common(1) or [("", 0)]
+    if left[0][1] >= right[0][1]:
+        return left[0][1] / len(starts), f"{left[0][0]}|{word}", len(starts)
+    return right[0][1] / len(starts), f"{word}|{right[0][0]}", len(starts)
+
+
+def ceiling(shared: Path) -> dict:
+    """The most that any ranking or filter of new words can reach on the PKU measure of
+    ``newwords`` (a new word is right when it is a PKU word jieba's dictionary lacks).
+
+    1. Of discovery's lexicon (People's Daily + the raw test text, defaults), the
+       words of length >= 2 that jieba's dictionary lacks, by status, and how many
+       of them are PKU words: no list drawn from the lexicon holds more.
+    2. Of all PKU words (training list + test gold) of two or more Han characters
+       that jieba lacks, those seen at least discovery's min count times in the
+       same text, and how many of them occur mostly beside one character (more
+       than half of their occurrences): pieces of a longer string, such as a given
+       name after its surname (泽民 after 江), which branching entropy and
+       cohesion, by their definition, do not take for a unit.
+    """
+    from zhtext.corpus import Corpus
+    from zhtext.discover import STATUS_NAMES, WordDiscoverer
+    from zhtext.lexicon import Lexicon, jieba_dictionary
+
+    known = set(Lexicon.load(jieba_dictionary()).words)
+    sighan = shared / "sighan2005"
+    pku_gold, _ = _gold_pku(sighan)
+    files = [shared / "raw" / "peoples_daily_199801.txt", sighan / "pku_test.utf8"]
+    finder = WordDiscoverer().fit(Corpus.from_files(files))
+    lexicon = finder.lexicon_
+    unknown, examples = Counter(), {}
+    for word, status in zip(lexicon.words, finder.statuses(known)):
+        if len(word) >= 2 and STATUS_NAMES[status] != "known":
+            unknown[STATUS_NAMES[status], word in pku_gold] += 1
+            if word in pku_gold:
+                examples.setdefault(STATUS_NAMES[status], []).append(word)
+    statuses = sorted({name for name, _ in unknown})
+    pku_unknown = sum(n for (_, right), n in unknown.items() if right)
+    text = "\n".join(path.read_text(encoding="utf-8") for path in files)
+    pool = [w for w in pku_gold if len(w) >= 2 and w not in known and all("\u4e00" <= c <= "\u9fff" for c in w)]
+    shares = sorted(((_neighbour_share(w, text), w) for w in pool if text.count(w) >= finder.min_count_),
+                    key=lambda item: -item[0][2])
+    pieces = [(shown, n) for (share, shown, n), _ in shares if share > 0.5]
+    return {"lexicon words of length >= 2": sum(1 for w in lexicon.words if len(w) >= 2),
+            "not in jieba's dictionary, by status": {name: unknown[name, False] + unknown[name, True]
+                                                     for name in statuses},
+            "of them PKU words, by status": {name: unknown[name, True] for name in statuses},
+            "those PKU words, most frequent first": {name: " ".join(words[:30]) for name, words in examples.items()},
+            "best P@100 / P@1000 of any list from the lexicon": [round(min(100, pku_unknown) / 100, 4),
+                                                                 round(min(1000, pku_unknown) / 1000, 4)],
+            "PKU words jieba lacks, Han, length >= 2": len(pool),
+            f"of them seen >= {finder.min_count_} times": len(shares),
+            "of those, mostly beside one character": len(pieces),
+            "the 100 most frequent: mostly beside one character": sum(1 for (s, _, _), _ in shares[:100] if s > 0.5),
+            "the most frequent of those (word and neighbour: occurrences)":
+                " ".join(f"{shown}:{n}" for shown, n in pieces[:30])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("part", choices=("speed", "counting", "quality", "newwords", "all"))
+    parser.add_argument("part", choices=("speed", "counting", "quality", "newwords", "ceiling", "all"))
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--mb", type=int, default=20, help="slice size for counting")
     args = parser.parse_args()
-    parts = ("speed", "counting", "quality", "newwords") if args.part == "all" else (args.part,)
+    parts = ("speed", "counting", "quality", "newwords", "ceiling") if args.part == "all" else (args.part,)
     for part in parts:
         result = {"speed": lambda: speed(args.shared), "counting": lambda: counting(args.shared, args.mb),
-                  "quality": lambda: quality(args.shared), "newwords": lambda: newwords(args.shared)}[part]()
+                  "quality": lambda: quality(args.shared), "newwords": lambda: newwords(args.shared),
+                  "ceiling": lambda: ceiling(args.shared)}[part]()
         print(json.dumps({part: result}, ensure_ascii=False), flush=True)
 
 
