@@ -10,7 +10,7 @@ from zhtext import tokens
 
 def pieces(text: str) -> list[tuple[str, int]]:
     points = tokens.code_points(text)
-    starts, kinds = tokens.token_starts(tokens.class_table()[points], tokens.protected_spans(text))
+    starts, kinds = tokens.token_starts(points, tokens.class_table()[points], tokens.protected_spans(text))
     bounds = starts.tolist()
     return [(text[a:b], int(k)) for a, b, k in zip(bounds, bounds[1:], kinds.tolist())]
 
@@ -49,6 +49,24 @@ def test_minus_sign_before_a_digit_joins_the_number():
     assert words("1998-2000年B-52 3.5-4 -") == ["1998", "-", "2000", "年", "B", "-", "52", "3.5", "-", "4", "-"]
 
 
+def test_magnitude_after_digits_belongs_to_the_number():
+    assert words("约20万元，3.5亿美元，１２万亿，-5万，2,500万人") == [
+        "约", "20万", "元", "，", "3.5亿", "美元", "，", "１２万亿", "，", "-5万", "，", "2,500万", "人"]
+    assert pieces("20萬元")[:2] == [("20萬", tokens.FIXED), ("元", tokens.MODEL)]
+
+
+def test_magnitude_not_after_a_number_is_left_to_the_model():
+    assert words("万一A380万5万3千") == ["万一", "A380", "万", "5万", "3", "千"]
+    assert words("20多万 20 万") == ["20", "多万", "20", "万"]
+
+
+def test_comma_before_three_digits_is_a_thousands_separator():
+    assert words("共16,250人，1,000,000元") == ["共", "16,250", "人", "，", "1,000,000", "元"]
+    assert words("1,2,3 1,2345 16,25 A1,000 x,123 １，２３４") == [
+        "1", ",", "2", ",", "3", "1", ",", "2345", "16", ",", "25", "A1", ",", "000", "x", ",", "123",
+        "１", "，", "２３４"]
+
+
 def test_urls_and_emails_are_one_token():
     assert words("见https://example.com/a?b=1&c=2。写信到 li.ming@mail.pku.edu.cn！") == [
         "见", "https://example.com/a?b=1&c=2", "。", "写信到", "li.ming@mail.pku.edu.cn", "！"]
@@ -74,7 +92,8 @@ def test_code_points_round_trip_with_lone_surrogates():
 
 def test_empty_text():
     assert pieces("") == []
-    assert tokens.token_starts(np.zeros(0, np.uint8), np.zeros((0, 2), np.int64))[0].tolist() == [0]
+    empty = tokens.token_starts(np.zeros(0, np.uint32), np.zeros(0, np.uint8), np.zeros((0, 2), np.int64))
+    assert empty[0].tolist() == [0]
 
 
 def test_cached_class_table_is_the_built_one(tmp_path, monkeypatch):

@@ -677,7 +677,7 @@ def _segment(points: np.ndarray, classes: np.ndarray, spans: np.ndarray, keys: n
 
     ``points`` are the script-folded code points (words are looked up by them),
     ``classes`` the character classes of the text as written."""
-    starts, kinds = tokens.token_starts(classes, spans)
+    starts, kinds = tokens.token_starts(points, classes, spans)
     out = np.empty(points.shape[0] + 1, dtype=np.int64)
     space = np.zeros(points.shape[0], dtype=np.bool_)
     count = 0

@@ -12,7 +12,14 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   between two digits (``3.14``, ``３．１４``) and a percent sign after a digit
   (``12%``, ``１２％``) stay inside the token, and so does a minus sign (``-``,
   ``－``, ``−``) before a digit when it does not follow a letter or digit
-  (``－５``, but ``1998-2000`` and ``B-52`` keep it apart).
+  (``－５``, but ``1998-2000`` and ``B-52`` keep it apart). An ASCII comma
+  between a digit and a group of exactly three digits is a thousands separator
+  (``16,250``, ``1,000,000``); the full-width ``，`` is the Chinese comma and
+  always a mark of its own (``1，2``). The magnitude
+  characters 万 and 亿 (萬, 億) right after the digits of a number belong to it:
+  ``20万``, ``3.5亿``, ``１２万亿`` are numbers (two hundred thousand ...), as
+  ``二十万`` written in Chinese numerals is one; the Han run after them
+  (``20万元``: 元) is the model's.
 * **URLs and e-mail addresses** (``https://...``, ``www.example.com/...``,
   ``name@example.com``) are one token each, found by :data:`URL_OR_EMAIL`.
 * **Whitespace** (``str.isspace``) separates tokens; a whitespace run is a
@@ -54,6 +61,8 @@ _HAN_EXTRA = "〇○々〻ー"
 _JOINERS = "\u200d"
 _DOTS, _PERCENTS = ".．", "%％"
 _DASHES, _ELLIPSES, _MINUSES = "—―", "…⋯", "-－−"
+MAGNITUDES = np.array([ord(c) for c in "万亿萬億"], dtype=np.uint32)
+"""The Han characters that continue a number written in digits (``20万``, ``3亿``)."""
 _MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 URL_OR_EMAIL = re.compile(
@@ -206,7 +215,7 @@ def is_han(char: str) -> bool:
 def pretokens(text: str) -> list[tuple[int, int, int]]:
     """``(start, stop, kind)`` of the tokens of ``text`` by the rules (kind: ``MODEL``, ``FIXED``, ``WHITESPACE``)."""
     points = code_points(text)
-    starts, kinds = token_starts(class_table()[points], protected_spans(text))
+    starts, kinds = token_starts(points, class_table()[points], protected_spans(text))
     bounds = starts.tolist()
     return list(zip(bounds, bounds[1:], kinds.tolist()))
 
@@ -306,29 +315,70 @@ class WordCutter:
 
 
 @njit(cache=True)
-def token_starts(classes: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut a text by the rules: ``(starts, kinds)`` of its tokens.
 
-    ``classes`` holds the class of every character, ``spans`` the protected
-    URL/e-mail spans. ``starts[k]`` is the offset of token ``k`` (a final entry
-    holds the text length) and ``kinds[k]`` is ``MODEL`` (a Han run, to be split
-    further), ``FIXED`` or ``WHITESPACE``.
+    ``points`` holds the code points of the text, ``classes`` the class of
+    every character, ``spans`` the protected URL/e-mail spans. ``starts[k]`` is
+    the offset of token ``k`` (a final entry holds the text length) and
+    ``kinds[k]`` is ``MODEL`` (a Han run, to be split further), ``FIXED`` or
+    ``WHITESPACE``.
     """
     n = classes.shape[0]
     glued = np.zeros(n + 1, dtype=np.bool_)  # glued[i]: no cut before character i
     for k in range(spans.shape[0]):
         glued[spans[k, 0] + 1: spans[k, 1]] = True
+    for i in range(1, n - 3):
+        if points[i] == 0x2C and _thousands(classes, i):
+            glued[i: i + 2] = True
     starts = np.empty(n + 1, dtype=np.int64)
     kinds = np.empty(n + 1, dtype=np.int8)
-    count = 0
+    count, magnitude = 0, False     # magnitude: the open token is a number that took 万 or 亿
     for i in range(n):
-        if glued[i] or (i > 0 and _joins(classes, i)):
+        if glued[i]:
             continue
+        if i > 0 and _is_magnitude(points[i]) and (magnitude or _ends_number(points, classes, starts[count - 1], i)):
+            magnitude = True
+            continue
+        if i > 0 and _joins(classes, i) and not (magnitude and classes[i] == HAN):
+            continue
+        magnitude = False
         starts[count] = i
         kinds[count] = MODEL if classes[i] == HAN else (WHITESPACE if classes[i] == SPACE else FIXED)
         count += 1
     starts[count] = n
     return starts[: count + 1], kinds[:count]
+
+
+@njit(cache=True)
+def _thousands(classes: np.ndarray, i: int) -> bool:
+    """True if the comma at ``i`` is a thousands separator: a digit before it, exactly three after."""
+    if classes[i - 1] != DIGIT or (i >= 2 and classes[i - 2] == LETTER):
+        return False
+    for k in range(i + 1, i + 4):
+        if classes[k] != DIGIT:
+            return False
+    return i + 4 == classes.shape[0] or classes[i + 4] != DIGIT
+
+
+@njit(cache=True)
+def _is_magnitude(point) -> bool:
+    for magnitude in MAGNITUDES:
+        if point == magnitude:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _ends_number(points: np.ndarray, classes: np.ndarray, start: int, end: int) -> bool:
+    """True if ``start:end`` is a number: digits, with the decimal points, thousands separators
+    and sign the rules keep."""
+    if classes[end - 1] != DIGIT:
+        return False
+    for i in range(start, end):
+        if classes[i] != DIGIT and classes[i] != DOT and classes[i] != MINUS and points[i] != 0x2C:
+            return False
+    return True
 
 
 @njit(cache=True)
