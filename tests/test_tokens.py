@@ -60,6 +60,11 @@ def test_magnitude_not_after_a_number_is_left_to_the_model():
     assert words("20多万 20 万") == ["20", "多万", "20", "万"]
 
 
+def test_ordinal_prefix_starts_the_number_after_it():
+    assert pieces("获得第6名") == [("获得", tokens.MODEL), ("第6", tokens.FIXED), ("名", tokens.MODEL)]
+    assert words("第12届第３次第20万名次第 3") == ["第12", "届", "第３", "次", "第20万", "名次第", "3"]
+
+
 def test_comma_before_three_digits_is_a_thousands_separator():
     assert words("共16,250人，1,000,000元") == ["共", "16,250", "人", "，", "1,000,000", "元"]
     assert words("1,2,3 1,2345 16,25 A1,000 x,123 １，２３４") == [

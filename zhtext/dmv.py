@@ -175,7 +175,7 @@ def _shape(key: str) -> str:
         return "HAN"
     if all(unicodedata.category(ch)[0] in "PSZ" for ch in key):
         return "<PUNCT>"
-    if all(unicodedata.category(ch) == "Nd" or ch in ".,%:/-+万亿" for ch in key) and any(
+    if all(unicodedata.category(ch) == "Nd" or ch in ".,%:/-+万亿第" for ch in key) and any(
             unicodedata.category(ch) == "Nd" for ch in key):
         return "<NUM>"
     if any(unicodedata.category(ch)[0] == "L" and not _is_han(ch) for ch in key) and not any(

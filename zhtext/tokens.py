@@ -19,7 +19,8 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   characters 万 and 亿 (萬, 億) right after the digits of a number belong to it:
   ``20万``, ``3.5亿``, ``１２万亿`` are numbers (two hundred thousand ...), as
   ``二十万`` written in Chinese numerals is one; the Han run after them
-  (``20万元``: 元) is the model's.
+  (``20万元``: 元) is the model's. So does the ordinal prefix 第 right before
+  the digits (``第6``, as ``第六``), which leaves the Han run it ends.
 * **URLs and e-mail addresses** (``https://...``, ``www.example.com/...``,
   ``name@example.com``) are one token each, found by :data:`URL_OR_EMAIL`.
 * **Whitespace** (``str.isspace``) separates tokens; a whitespace run is a
@@ -63,6 +64,8 @@ _DOTS, _PERCENTS = ".．", "%％"
 _DASHES, _ELLIPSES, _MINUSES = "—―", "…⋯", "-－−"
 MAGNITUDES = np.array([ord(c) for c in "万亿萬億"], dtype=np.uint32)
 """The Han characters that continue a number written in digits (``20万``, ``3亿``)."""
+ORDINAL = ord("第")
+"""The prefix of an ordinal number, which starts a number written in digits (``第6``)."""
 _MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 URL_OR_EMAIL = re.compile(
@@ -337,12 +340,19 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
     for i in range(n):
         if glued[i]:
             continue
-        if i > 0 and _is_magnitude(points[i]) and (magnitude or _ends_number(points, classes, starts[count - 1], i)):
+        if i > 0 and _is_magnitude(points[i]) and (
+                magnitude or _ends_number(points, classes, starts[count - 1], i)):
             magnitude = True
             continue
         if i > 0 and _joins(classes, i) and not (magnitude and classes[i] == HAN):
             continue
         magnitude = False
+        if classes[i] == DIGIT and i > 0 and points[i - 1] == ORDINAL and kinds[count - 1] == MODEL:
+            if starts[count - 1] < i - 1:   # 第 leaves its Han run and starts the number
+                starts[count] = i - 1
+                count += 1
+            kinds[count - 1] = FIXED
+            continue
         starts[count] = i
         kinds[count] = MODEL if classes[i] == HAN else (WHITESPACE if classes[i] == SPACE else FIXED)
         count += 1
@@ -375,7 +385,7 @@ def _ends_number(points: np.ndarray, classes: np.ndarray, start: int, end: int) 
     and sign the rules keep."""
     if classes[end - 1] != DIGIT:
         return False
-    for i in range(start, end):
+    for i in range(start + (points[start] == ORDINAL), end):
         if classes[i] != DIGIT and classes[i] != DOT and classes[i] != MINUS and points[i] != 0x2C:
             return False
     return True
