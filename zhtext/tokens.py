@@ -13,8 +13,8 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   (``12%``, ``１２％``) stay inside the token, and so does a minus sign (``-``,
   ``－``, ``−``) before a digit when it does not follow a letter or digit
   (``－５``, but ``1998-2000`` and ``B-52`` keep it apart). An ASCII comma
-  between a digit and a group of exactly three digits is a thousands separator
-  (``16,250``, ``1,000,000``); the full-width ``，`` is the Chinese comma and
+  that separates thousands (one to three digits, then groups of exactly three:
+  ``16,250``, ``1,000,000``) stays inside the number too; the full-width ``，`` is the Chinese comma and
   always a mark of its own (``1，2``). The magnitude
   characters 万 and 亿 (萬, 億) right after the digits of a number belong to it:
   ``20万``, ``3.5亿``, ``１２万亿`` are numbers (two hundred thousand ...), as
@@ -332,7 +332,7 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
     for k in range(spans.shape[0]):
         glued[spans[k, 0] + 1: spans[k, 1]] = True
     for i in range(1, n - 3):
-        if points[i] == 0x2C and _thousands(classes, i):
+        if points[i] == 0x2C and _thousands(points, classes, glued, i):
             glued[i: i + 2] = True
     starts = np.empty(n + 1, dtype=np.int64)
     kinds = np.empty(n + 1, dtype=np.int8)
@@ -361,9 +361,16 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
 
 
 @njit(cache=True)
-def _thousands(classes: np.ndarray, i: int) -> bool:
-    """True if the comma at ``i`` is a thousands separator: a digit before it, exactly three after."""
-    if classes[i - 1] != DIGIT or (i >= 2 and classes[i - 2] == LETTER):
+def _thousands(points: np.ndarray, classes: np.ndarray, glued: np.ndarray, i: int) -> bool:
+    """True if the comma at ``i`` separates thousands: exactly three digits after it, and before
+    it one to three digits that start a number, or three after an earlier separator."""
+    start = i
+    while start > 0 and classes[start - 1] == DIGIT:
+        start -= 1
+    if start > 0 and points[start - 1] == 0x2C and glued[start - 1]:
+        if i - start != 3:
+            return False
+    elif not 1 <= i - start <= 3 or (start > 0 and (classes[start - 1] == LETTER or classes[start - 1] == DOT)):
         return False
     for k in range(i + 1, i + 4):
         if classes[k] != DIGIT:
