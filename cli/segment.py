@@ -24,7 +24,8 @@ before a large one), then INPUT is segmented. Traditional and simplified
 characters share their statistics; the output keeps the input's.
 
 Each input line gives one output line (empty lines too), words separated by
-one space (--sep). Letters and digits (12.5%, iPhone15), URLs and
+one space (--sep). Letters and digits (12.5%, iPhone15), numbers with
+their magnitude, separators or ordinal prefix (20万, 16,250, 第6), URLs and
 e-mail addresses stay one word; each punctuation mark is a word; whitespace
 separates words and is not copied. No character is dropped, added or changed.
 
