@@ -291,6 +291,7 @@ def ceiling(shared: Path) -> dict:
     from zhtext.corpus import Corpus
     from zhtext.discover import STATUS_NAMES, WordDiscoverer
     from zhtext.lexicon import Lexicon, jieba_dictionary
+    from zhtext.tokens import is_han
 
     known = set(Lexicon.load(jieba_dictionary()).words)
     sighan = shared / "sighan2005"
@@ -307,7 +308,7 @@ def ceiling(shared: Path) -> dict:
     statuses = sorted({name for name, _ in unknown})
     pku_unknown = sum(n for (_, right), n in unknown.items() if right)
     text = "\n".join(path.read_text(encoding="utf-8") for path in files)
-    pool = [w for w in pku_gold if len(w) >= 2 and w not in known and all("\u4e00" <= c <= "\u9fff" for c in w)]
+    pool = [w for w in pku_gold if len(w) >= 2 and w not in known and all(map(is_han, w))]
     shares = sorted(((_neighbour_share(w, text), w) for w in pool if text.count(w) >= finder.min_count_),
                     key=lambda item: -item[0][2])
     pieces = [(shown, n) for (share, shown, n), _ in shares if share > 0.5]
