@@ -63,6 +63,8 @@ def test_magnitude_not_after_a_number_is_left_to_the_model():
 def test_ordinal_prefix_starts_the_number_after_it():
     assert pieces("获得第6名") == [("获得", tokens.MODEL), ("第6", tokens.FIXED), ("名", tokens.MODEL)]
     assert words("第12届第３次第20万名次第 3") == ["第12", "届", "第３", "次", "第20万", "名次第", "3"]
+    assert words("第1,000位第12.5%第3.5第a@b.cn") == ["第1,000", "位第", "12.5%", "第", "3.5", "第", "a@b.cn"]
+    assert words("第123@qq.com") == ["第", "123@qq.com"]
 
 
 def test_comma_before_three_digits_is_a_thousands_separator():

@@ -20,7 +20,8 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   ``20万``, ``3.5亿``, ``１２万亿`` are numbers (two hundred thousand ...), as
   ``二十万`` written in Chinese numerals is one; the Han run after them
   (``20万元``: 元) is the model's. So does the ordinal prefix 第 right before
-  the digits (``第6``, as ``第六``), which leaves the Han run it ends.
+  a whole number (``第6``, as ``第六``; not ``第12.5%``), which leaves the Han run
+  it ends.
 * **URLs and e-mail addresses** (``https://...``, ``www.example.com/...``,
   ``name@example.com``) are one token each, found by :data:`URL_OR_EMAIL`.
 * **Whitespace** (``str.isspace``) separates tokens; a whitespace run is a
@@ -347,7 +348,7 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
         if i > 0 and _joins(classes, i) and not (magnitude and classes[i] == HAN):
             continue
         magnitude = False
-        if classes[i] == DIGIT and i > 0 and points[i - 1] == ORDINAL and kinds[count - 1] == MODEL:
+        if i > 0 and points[i - 1] == ORDINAL and kinds[count - 1] == MODEL and _ordinal(classes, glued, spans, i):
             if starts[count - 1] < i - 1:   # 第 leaves its Han run and starts the number
                 starts[count] = i - 1
                 count += 1
@@ -376,6 +377,21 @@ def _thousands(points: np.ndarray, classes: np.ndarray, glued: np.ndarray, i: in
         if classes[k] != DIGIT:
             return False
     return i + 4 == classes.shape[0] or classes[i + 4] != DIGIT
+
+
+@njit(cache=True)
+def _ordinal(classes: np.ndarray, glued: np.ndarray, spans: np.ndarray, i: int) -> bool:
+    """True if the digits from ``i`` make a whole number that 第 before them makes an ordinal:
+    no decimal point or percent sign follows them, and no URL or address starts there."""
+    if classes[i] != DIGIT:
+        return False
+    for k in range(spans.shape[0]):
+        if spans[k, 0] == i:
+            return False
+    n, j = classes.shape[0], i
+    while j < n and (classes[j] == DIGIT or glued[j]):    # glued: a thousands separator
+        j += 1
+    return not (j < n and (classes[j] == PERCENT or (classes[j] == DOT and j + 1 < n and classes[j + 1] == DIGIT)))
 
 
 @njit(cache=True)
