@@ -130,6 +130,7 @@ from numba import njit
 
 from . import modelfile
 from .errors import InputError, ModelError
+from .tokens import NUMBER_HAN
 
 __all__ = ["DependencyModel", "WordClasses", "combined_tree", "sentences_from_text", "standardised",
            "load", "default_model_path", "attach_punctuation", "to_content_heads", "function_word_sides",
@@ -175,7 +176,7 @@ def _shape(key: str) -> str:
         return "HAN"
     if all(unicodedata.category(ch)[0] in "PSZ" for ch in key):
         return "<PUNCT>"
-    if all(unicodedata.category(ch) == "Nd" or ch in ".,%:/-+万亿第" for ch in key) and any(
+    if all(unicodedata.category(ch) == "Nd" or ch in ".,%:/-+" + NUMBER_HAN for ch in key) and any(
             unicodedata.category(ch) == "Nd" for ch in key):
         return "<NUM>"
     if any(unicodedata.category(ch)[0] == "L" and not _is_han(ch) for ch in key) and not any(

@@ -14,9 +14,9 @@ statistical segmenter (:mod:`zhtext.segment`) to split. The rules:
   ``－``, ``−``) before a digit when it does not follow a letter or digit
   (``－５``, but ``1998-2000`` and ``B-52`` keep it apart). An ASCII comma
   that separates thousands (one to three digits, then groups of exactly three:
-  ``16,250``, ``1,000,000``) stays inside the number too; the full-width ``，`` is the Chinese comma and
-  always a mark of its own (``1，2``). The magnitude
-  characters 万 and 亿 (萬, 億) right after the digits of a number belong to it:
+  ``16,250``, ``1,000,000``) stays inside the number too; the full-width
+  ``，`` is the Chinese comma and always a mark of its own (``1，2``). The
+  magnitude characters 万 and 亿 (萬, 億) right after the digits of a number belong to it:
   ``20万``, ``3.5亿``, ``１２万亿`` are numbers (two hundred thousand ...), as
   ``二十万`` written in Chinese numerals is one; the Han run after them
   (``20万元``: 元) is the model's. So does the ordinal prefix 第 right before
@@ -63,10 +63,12 @@ _HAN_EXTRA = "〇○々〻ー"
 _JOINERS = "\u200d"
 _DOTS, _PERCENTS = ".．", "%％"
 _DASHES, _ELLIPSES, _MINUSES = "—―", "…⋯", "-－−"
-MAGNITUDES = np.array([ord(c) for c in "万亿萬億"], dtype=np.uint32)
-"""The Han characters that continue a number written in digits (``20万``, ``3亿``)."""
-ORDINAL = ord("第")
-"""The prefix of an ordinal number, which starts a number written in digits (``第6``)."""
+NUMBER_HAN = "万亿萬億第"
+"""The Han characters of a number written in digits: the magnitudes, which continue it (``20万``,
+``3亿``), and the ordinal prefix, which starts it (``第6``)."""
+MAGNITUDES = np.array([ord(c) for c in NUMBER_HAN[:-1]], dtype=np.uint32)
+ORDINAL = ord(NUMBER_HAN[-1])
+_COMMA = ord(",")
 _MARK_RANGES = ((0xFE00, 0xFE0F), (0x1F3FB, 0x1F3FF), (0xE0020, 0xE007F), (0xE0100, 0xE01EF))
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 URL_OR_EMAIL = re.compile(
@@ -333,7 +335,7 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
     for k in range(spans.shape[0]):
         glued[spans[k, 0] + 1: spans[k, 1]] = True
     for i in range(1, n - 3):
-        if points[i] == 0x2C and _thousands(points, classes, glued, i):
+        if points[i] == _COMMA and _thousands(points, classes, glued, i):
             glued[i: i + 2] = True
     starts = np.empty(n + 1, dtype=np.int64)
     kinds = np.empty(n + 1, dtype=np.int8)
@@ -348,7 +350,8 @@ def token_starts(points: np.ndarray, classes: np.ndarray, spans: np.ndarray) -> 
         if i > 0 and _joins(classes, i) and not (magnitude and classes[i] == HAN):
             continue
         magnitude = False
-        if i > 0 and points[i - 1] == ORDINAL and kinds[count - 1] == MODEL and _ordinal(classes, glued, spans, i):
+        if (i > 0 and points[i - 1] == ORDINAL and kinds[count - 1] == MODEL
+                and _ordinal(classes, glued, spans, i)):
             if starts[count - 1] < i - 1:   # 第 leaves its Han run and starts the number
                 starts[count] = i - 1
                 count += 1
@@ -368,7 +371,7 @@ def _thousands(points: np.ndarray, classes: np.ndarray, glued: np.ndarray, i: in
     start = i
     while start > 0 and classes[start - 1] == DIGIT:
         start -= 1
-    if start > 0 and points[start - 1] == 0x2C and glued[start - 1]:
+    if start > 0 and points[start - 1] == _COMMA and glued[start - 1]:
         if i - start != 3:
             return False
     elif not 1 <= i - start <= 3 or (start > 0 and (classes[start - 1] == LETTER or classes[start - 1] == DOT)):
@@ -409,7 +412,7 @@ def _ends_number(points: np.ndarray, classes: np.ndarray, start: int, end: int) 
     if classes[end - 1] != DIGIT:
         return False
     for i in range(start + (points[start] == ORDINAL), end):
-        if classes[i] != DIGIT and classes[i] != DOT and classes[i] != MINUS and points[i] != 0x2C:
+        if classes[i] != DIGIT and classes[i] != DOT and classes[i] != MINUS and points[i] != _COMMA:
             return False
     return True
 
